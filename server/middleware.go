@@ -232,6 +232,11 @@ func (s *Server) writeAuthError(w http.ResponseWriter, r *http.Request, err erro
 	}
 	if code == http.StatusUnauthorized {
 		s.challengeExtra(w, r)
+		// [MS-OFBA] 2.2.2: the forms-based challenge is a 403 with its headers.
+		if w.Header().Get("X-Forms_Based_Auth_Required") != "" {
+			code, msg = http.StatusForbidden, "sign-in required"
+			w.Header().Del("WWW-Authenticate")
+		}
 	}
 	httperr.Write(w, r, s.log, httperr.New(code, msg, nil))
 }

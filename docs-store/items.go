@@ -1,0 +1,487 @@
+package docstore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/kazhq/kaz/internal/sqldb"
+	"github.com/kazhq/kaz/server/auth"
+)
+
+func (s *Store) Stat(ctx context.Context, p *auth.Principal, lib, path string) (Item, error) {
+	cp, err := CleanPath(path)
+	if err != nil {
+		return Item{}, err
+	}
+	l, _, err := s.access(ctx, s.db, p, lib, RoleReader)
+	if err != nil {
+		return Item{}, err
+	}
+	it, err := s.getItem(ctx, s.db, l, cp)
+	if err != nil {
+		return Item{}, err
+	}
+	if it.Locks, err = s.coverLocks(ctx, s.db, l, cp); err != nil {
+		return Item{}, err
+	}
+	return it, nil
+}
+
+func (s *Store) List(ctx context.Context, p *auth.Principal, lib, path string, opts ListOptions, fn func(Item) error) error {
+	cp, err := CleanPath(path)
+	if err != nil {
+		return err
+	}
+	l, _, err := s.access(ctx, s.db, p, lib, RoleReader)
+	if err != nil {
+		return err
+	}
+	return s.list(ctx, l, cp, opts, fn)
+}
+
+func (s *Store) list(ctx context.Context, l libRow, cp string, opts ListOptions, fn func(Item) error) error {
+	dir, err := s.getItem(ctx, s.db, l, cp)
+	if err != nil {
+		return err
+	}
+	if !dir.IsDir {
+		return fmt.Errorf("docstore: list %s%s: %w", l.name, cp, ErrNotDir)
+	}
+	// Locks that may cover children: deep ones above or on the folder, and
+	// those rooted on a child.
+	cover, err := s.coverLocks(ctx, s.db, l, cp)
+	if err != nil {
+		return err
+	}
+	var deep []Lock
+	for _, lk := range cover {
+		if lk.Depth == DepthInfinity {
+			deep = append(deep, lk)
+		}
+	}
+	below, err := s.subtreeLocks(ctx, s.db, l, cp)
+	if err != nil {
+		return err
+	}
+	byChild := map[string][]Lock{}
+	for _, lk := range below {
+		if parentOf(lk.Path) == cp {
+			byChild[lk.Path] = append(byChild[lk.Path], lk)
+		}
+	}
+	var props map[int64][]Property
+	if opts.WithProps {
+		props = map[int64][]Property{}
+		rows, err := s.db.QueryContext(ctx, s.q(`SELECT p.item_id, p.space, p.local, p.value FROM docs_props p JOIN docs_items i ON i.id = p.item_id
+			WHERE i.library_id = ? AND i.trash = 0 AND i.parent = ?`), l.id, cp)
+		if err != nil {
+			return fmt.Errorf("docstore: list props: %w", err)
+		}
+		for rows.Next() {
+			var id int64
+			var pr Property
+			if err := rows.Scan(&id, &pr.Space, &pr.Local, &pr.XML); err != nil {
+				rows.Close()
+				return err
+			}
+			props[id] = append(props[id], pr)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+	}
+	q := `SELECT ` + itemCols + ` FROM docs_items WHERE library_id = ? AND trash = 0 AND parent = ?`
+	if !opts.IncludeHidden {
+		q += ` AND hidden = 0`
+	}
+	q += ` ORDER BY name`
+	rows, err := s.db.QueryContext(ctx, s.q(q), l.id, cp)
+	if err != nil {
+		return fmt.Errorf("docstore: list %s%s: %w", l.name, cp, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		it, err := scanItem(rows, l.name)
+		if err != nil {
+			return fmt.Errorf("docstore: list: %w", err)
+		}
+		if len(deep) > 0 || len(byChild[it.Path]) > 0 {
+			it.Locks = append(append([]Lock(nil), deep...), byChild[it.Path]...)
+		}
+		if props != nil {
+			it.Props = props[it.ID]
+		}
+		if err := fn(it); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+func (s *Store) OpenFile(ctx context.Context, p *auth.Principal, lib, path string) (io.ReadSeekCloser, Item, error) {
+	cp, err := CleanPath(path)
+	if err != nil {
+		return nil, Item{}, err
+	}
+	l, _, err := s.access(ctx, s.db, p, lib, RoleReader)
+	if err != nil {
+		return nil, Item{}, err
+	}
+	it, err := s.getItem(ctx, s.db, l, cp)
+	if err != nil {
+		return nil, Item{}, err
+	}
+	if it.IsDir {
+		return nil, it, fmt.Errorf("docstore: open %s%s: %w", l.name, cp, ErrIsDir)
+	}
+	f, err := s.blobs.Open(ctx, it.Hash)
+	if err != nil {
+		return nil, it, err
+	}
+	if !s.cfg.NoAuditReads {
+		if err := s.audit(ctx, s.db, l.name, p, "read", cp, ""); err != nil {
+			f.Close()
+			return nil, it, err
+		}
+	}
+	return f, it, nil
+}
+
+// putCheck is what Put verifies before streaming and again inside its
+// transaction.
+func (s *Store) putCheck(ctx context.Context, q querier, p *auth.Principal, l libRow, cp string, opts PutOptions) (*Item, error) {
+	cur, err := s.lookup(ctx, q, l, cp)
+	if err != nil {
+		return nil, err
+	}
+	if cur != nil && cur.IsDir {
+		return nil, fmt.Errorf("docstore: put %s%s: %w", l.name, cp, ErrIsDir)
+	}
+	if cur == nil {
+		if err := s.needParentDir(ctx, q, l, cp); err != nil {
+			return nil, err
+		}
+	}
+	if err := checkPreconditions(cur, opts.IfMatch, opts.IfNoneMatch); err != nil {
+		return nil, err
+	}
+	if err := s.checkLocks(ctx, q, l, p, opts.LockTokens, cp, lockScope{membership: cur == nil}); err != nil {
+		return nil, err
+	}
+	return cur, nil
+}
+
+func (s *Store) Put(ctx context.Context, p *auth.Principal, lib, path string, r io.Reader, opts PutOptions) (Item, bool, error) {
+	cp, err := CleanPath(path)
+	if err != nil {
+		return Item{}, false, err
+	}
+	if cp == "/" {
+		return Item{}, false, fmt.Errorf("docstore: put on the library root: %w", ErrIsDir)
+	}
+	l, _, err := s.access(ctx, s.db, p, lib, RoleEditor)
+	if err != nil {
+		return Item{}, false, err
+	}
+	// Cheap checks first, so that a refused upload is not streamed.
+	if _, err := s.putCheck(ctx, s.db, p, l, cp, opts); err != nil {
+		return Item{}, false, err
+	}
+	if opts.Size > 0 {
+		if err := s.checkQuota(ctx, s.db, l, opts.Size); err != nil {
+			return Item{}, false, err
+		}
+	}
+	hash, n, err := s.blobs.Write(ctx, r, opts.Size)
+	if err != nil {
+		return Item{}, false, fmt.Errorf("docstore: put %s%s: %w", l.name, cp, err)
+	}
+	var created bool
+	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
+		l, _, err := s.access(ctx, tx, p, lib, RoleEditor)
+		if err != nil {
+			return err
+		}
+		cur, err := s.putCheck(ctx, tx, p, l, cp, opts)
+		if err != nil {
+			return err
+		}
+		if err := s.checkQuota(ctx, tx, l, n); err != nil {
+			return err
+		}
+		created = cur == nil || cur.LockedEmpty
+		return s.writeContent(ctx, tx, p, l, cp, cur, hash, n, contentTypeFor(baseOf(cp), opts.ContentType), opts.Modified, "write")
+	})
+	if err != nil {
+		return Item{}, false, err
+	}
+	it, err := s.getItem(ctx, s.db, l, cp)
+	return it, created, err
+}
+
+// writeContent makes (hash, size) the current content at cp inside tx: a
+// new file, or a new version of cur (whose content becomes a version).
+func (s *Store) writeContent(ctx context.Context, tx *sql.Tx, p *auth.Principal, l libRow, cp string, cur *Item, hash string, size int64, ctype string, modified time.Time, action string) error {
+	now := s.nowText()
+	mod := now
+	if !modified.IsZero() {
+		mod = sqldb.FormatTime(modified)
+	}
+	name := baseOf(cp)
+	if cur == nil {
+		if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO docs_items (library_id, trash, parent, name, path, is_dir, size, content_type, hash, version, created, modified, created_by, modified_by, hidden, locked_empty)
+			VALUES (?, 0, ?, ?, ?, 0, ?, ?, ?, 1, ?, ?, ?, ?, ?, 0)`),
+			l.id, parentOf(cp), name, cp, size, ctype, hash, now, mod, p.User, p.User, isHiddenName(name)); err != nil {
+			return fmt.Errorf("docstore: insert %s%s: %w", l.name, cp, err)
+		}
+		if err := s.audit(ctx, tx, l.name, p, action, cp, fmt.Sprintf("%d bytes", size)); err != nil {
+			return err
+		}
+		return s.change(ctx, tx, ChangeCreate, l.name, cp, "", false)
+	}
+	version := cur.Version + 1
+	if cur.LockedEmpty {
+		// The empty placeholder of a LOCK is not a version worth keeping.
+		version = cur.Version
+	} else {
+		if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO docs_versions (item_id, version, size, hash, content_type, modified, modified_by) VALUES (?, ?, ?, ?, ?, ?, ?)`),
+			cur.ID, cur.Version, cur.Size, cur.Hash, cur.ContentType, sqldb.FormatTime(cur.Modified), cur.ModifiedBy); err != nil {
+			return fmt.Errorf("docstore: keep version of %s%s: %w", l.name, cp, err)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, s.q(`UPDATE docs_items SET size = ?, content_type = ?, hash = ?, version = ?, modified = ?, modified_by = ?, locked_empty = 0 WHERE id = ?`),
+		size, ctype, hash, version, mod, p.User, cur.ID); err != nil {
+		return fmt.Errorf("docstore: update %s%s: %w", l.name, cp, err)
+	}
+	if err := s.pruneVersions(ctx, tx, l, cur.ID); err != nil {
+		return err
+	}
+	if err := s.audit(ctx, tx, l.name, p, action, cp, fmt.Sprintf("version %d, %d bytes", version, size)); err != nil {
+		return err
+	}
+	kind := ChangeUpdate
+	if cur.LockedEmpty {
+		kind = ChangeCreate
+	}
+	return s.change(ctx, tx, kind, l.name, cp, "", false)
+}
+
+func (s *Store) pruneVersions(ctx context.Context, tx *sql.Tx, l libRow, itemID int64) error {
+	keep := l.maxVersions
+	if keep <= 0 {
+		keep = s.cfg.MaxVersions
+	}
+	_, err := tx.ExecContext(ctx, s.q(`DELETE FROM docs_versions WHERE item_id = ? AND id NOT IN
+		(SELECT id FROM docs_versions WHERE item_id = ? ORDER BY version DESC LIMIT ?)`), itemID, itemID, keep)
+	if err != nil {
+		return fmt.Errorf("docstore: prune versions: %w", err)
+	}
+	return nil
+}
+
+func (s *Store) Mkdir(ctx context.Context, p *auth.Principal, lib, path string, opts WriteOptions) (Item, error) {
+	cp, err := CleanPath(path)
+	if err != nil {
+		return Item{}, err
+	}
+	if cp == "/" {
+		return Item{}, fmt.Errorf("docstore: mkdir /: %w", ErrExists)
+	}
+	var l libRow
+	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
+		if l, _, err = s.access(ctx, tx, p, lib, RoleEditor); err != nil {
+			return err
+		}
+		return s.mkdirTx(ctx, tx, p, l, cp, opts.LockTokens)
+	})
+	if err != nil {
+		return Item{}, err
+	}
+	return s.getItem(ctx, s.db, l, cp)
+}
+
+func (s *Store) mkdirTx(ctx context.Context, tx *sql.Tx, p *auth.Principal, l libRow, cp string, tokens []string) error {
+	cur, err := s.lookup(ctx, tx, l, cp)
+	if err != nil {
+		return err
+	}
+	if cur != nil {
+		return fmt.Errorf("docstore: mkdir %s%s: %w", l.name, cp, ErrExists)
+	}
+	if err := s.needParentDir(ctx, tx, l, cp); err != nil {
+		return err
+	}
+	if err := s.checkLocks(ctx, tx, l, p, tokens, cp, lockScope{membership: true}); err != nil {
+		return err
+	}
+	now := s.nowText()
+	name := baseOf(cp)
+	if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO docs_items (library_id, trash, parent, name, path, is_dir, size, content_type, hash, version, created, modified, created_by, modified_by, hidden, locked_empty)
+		VALUES (?, 0, ?, ?, ?, 1, 0, '', '', 1, ?, ?, ?, ?, ?, 0)`),
+		l.id, parentOf(cp), name, cp, now, now, p.User, p.User, isHiddenName(name)); err != nil {
+		return fmt.Errorf("docstore: mkdir %s%s: %w", l.name, cp, err)
+	}
+	if err := s.audit(ctx, tx, l.name, p, "mkdir", cp, ""); err != nil {
+		return err
+	}
+	return s.change(ctx, tx, ChangeCreate, l.name, cp, "", true)
+}
+
+func (s *Store) Delete(ctx context.Context, p *auth.Principal, lib, path string, opts WriteOptions) error {
+	cp, err := cleanTarget(path)
+	if err != nil {
+		return err
+	}
+	return s.db.Tx(ctx, func(tx *sql.Tx) error {
+		l, _, err := s.access(ctx, tx, p, lib, RoleEditor)
+		if err != nil {
+			return err
+		}
+		cur, err := s.getItem(ctx, tx, l, cp)
+		if err != nil {
+			return err
+		}
+		if err := checkPreconditions(&cur, opts.IfMatch, ""); err != nil {
+			return err
+		}
+		if err := s.checkLocks(ctx, tx, l, p, opts.LockTokens, cp, lockScope{subtree: true, membership: true}); err != nil {
+			return err
+		}
+		if _, err := s.trashTx(ctx, tx, p, l, cur); err != nil {
+			return err
+		}
+		if err := s.audit(ctx, tx, l.name, p, "delete", cp, ""); err != nil {
+			return err
+		}
+		return s.change(ctx, tx, ChangeDelete, l.name, cp, "", cur.IsDir)
+	})
+}
+
+// trashTx moves a live item (with its subtree) to the recycle bin and drops
+// the locks rooted in it.
+func (s *Store) trashTx(ctx context.Context, tx *sql.Tx, p *auth.Principal, l libRow, it Item) (int64, error) {
+	lo, hi := subtreeRange(it.Path)
+	var size int64
+	if err := tx.QueryRowContext(ctx, s.q(`SELECT COALESCE(SUM(size), 0) FROM docs_items WHERE library_id = ? AND trash = 0 AND (path = ? OR (path >= ? AND path < ?))`),
+		l.id, it.Path, lo, hi).Scan(&size); err != nil {
+		return 0, fmt.Errorf("docstore: trash: %w", err)
+	}
+	res, err := tx.ExecContext(ctx, s.q(`INSERT INTO docs_trash (library_id, path, name, is_dir, size, deleted, deleted_by) VALUES (?, ?, ?, ?, ?, ?, ?)`),
+		l.id, it.Path, it.Name, it.IsDir, size, s.nowText(), p.User)
+	if err != nil {
+		return 0, fmt.Errorf("docstore: trash: %w", err)
+	}
+	id, err := res.LastInsertId()
+	if err != nil {
+		return 0, err
+	}
+	if _, err := tx.ExecContext(ctx, s.q(`UPDATE docs_items SET trash = ? WHERE library_id = ? AND trash = 0 AND (path = ? OR (path >= ? AND path < ?))`),
+		id, l.id, it.Path, lo, hi); err != nil {
+		return 0, fmt.Errorf("docstore: trash: %w", err)
+	}
+	return id, s.dropLocks(ctx, tx, l, it.Path)
+}
+
+func (s *Store) Props(ctx context.Context, p *auth.Principal, lib, path string) ([]Property, error) {
+	cp, err := CleanPath(path)
+	if err != nil {
+		return nil, err
+	}
+	l, _, err := s.access(ctx, s.db, p, lib, RoleReader)
+	if err != nil {
+		return nil, err
+	}
+	it, err := s.getItem(ctx, s.db, l, cp)
+	if err != nil {
+		return nil, err
+	}
+	if cp == "/" {
+		return nil, nil
+	}
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT space, local, value FROM docs_props WHERE item_id = ? ORDER BY space, local`), it.ID)
+	if err != nil {
+		return nil, fmt.Errorf("docstore: props: %w", err)
+	}
+	defer rows.Close()
+	var out []Property
+	for rows.Next() {
+		var pr Property
+		if err := rows.Scan(&pr.Space, &pr.Local, &pr.XML); err != nil {
+			return nil, err
+		}
+		out = append(out, pr)
+	}
+	return out, rows.Err()
+}
+
+// Dead property limits.
+const (
+	MaxPropValue = 64 << 10
+	MaxProps     = 256
+)
+
+func checkPropName(space, local string) error {
+	if local == "" || len(local) > 255 || len(space) > 1024 || !utf8.ValidString(space+local) || strings.ContainsAny(local, " <>&\"'") {
+		return fmt.Errorf("%w: property name", ErrInvalidName)
+	}
+	return nil
+}
+
+func (s *Store) PatchProps(ctx context.Context, p *auth.Principal, lib, path string, set []Property, remove []PropName, opts WriteOptions) error {
+	cp, err := CleanPath(path)
+	if err != nil {
+		return err
+	}
+	for _, pr := range set {
+		if err := checkPropName(pr.Space, pr.Local); err != nil {
+			return err
+		}
+		if len(pr.XML) > MaxPropValue || !utf8.ValidString(pr.XML) {
+			return fmt.Errorf("%w: property value too long or not UTF-8", ErrInvalidName)
+		}
+	}
+	return s.db.Tx(ctx, func(tx *sql.Tx) error {
+		l, _, err := s.access(ctx, tx, p, lib, RoleEditor)
+		if err != nil {
+			return err
+		}
+		if cp == "/" {
+			return fmt.Errorf("docstore: properties of the library root: %w", ErrPermission)
+		}
+		it, err := s.getItem(ctx, tx, l, cp)
+		if err != nil {
+			return err
+		}
+		if err := checkPreconditions(&it, opts.IfMatch, ""); err != nil {
+			return err
+		}
+		if err := s.checkLocks(ctx, tx, l, p, opts.LockTokens, cp, lockScope{}); err != nil {
+			return err
+		}
+		for _, r := range remove {
+			if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM docs_props WHERE item_id = ? AND space = ? AND local = ?`), it.ID, r.Space, r.Local); err != nil {
+				return fmt.Errorf("docstore: proppatch: %w", err)
+			}
+		}
+		for _, pr := range set {
+			if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO docs_props (item_id, space, local, value) VALUES (?, ?, ?, ?)
+				ON CONFLICT (item_id, space, local) DO UPDATE SET value = excluded.value`), it.ID, pr.Space, pr.Local, pr.XML); err != nil {
+				return fmt.Errorf("docstore: proppatch: %w", err)
+			}
+		}
+		var n int
+		if err := tx.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM docs_props WHERE item_id = ?`), it.ID).Scan(&n); err != nil {
+			return err
+		}
+		if n > MaxProps {
+			return fmt.Errorf("docstore: more than %d properties: %w", MaxProps, ErrQuota)
+		}
+		return nil
+	})
+}

@@ -1,0 +1,56 @@
+package docstore
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/kazhq/kaz/internal/sqldb"
+)
+
+// Store is the document store. It is safe for concurrent use.
+type Store struct {
+	cfg   Config
+	db    *sqldb.DB
+	blobs BlobStore
+	log   *slog.Logger
+	now   func() time.Time
+}
+
+// Open opens the store on db (running its migrations, component
+// "docstore") with blobs on disk under blobDir. log nil discards logs.
+func Open(ctx context.Context, cfg Config, db *sqldb.DB, blobDir string, log *slog.Logger) (*Store, error) {
+	blobs, err := NewDiskBlobs(blobDir)
+	if err != nil {
+		return nil, err
+	}
+	return OpenWithBlobs(ctx, cfg, db, blobs, log)
+}
+
+// OpenWithBlobs opens the store with another blob store (S3 later, or a
+// failing one in tests).
+func OpenWithBlobs(ctx context.Context, cfg Config, db *sqldb.DB, blobs BlobStore, log *slog.Logger) (*Store, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("docstore: config: %w", err)
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if err := db.Migrate(ctx, "docstore", migrations); err != nil {
+		return nil, fmt.Errorf("docstore: %w", err)
+	}
+	return &Store{
+		cfg:   cfg.withDefaults(),
+		db:    db,
+		blobs: blobs,
+		log:   log.With("component", "docstore"),
+		now:   time.Now,
+	}, nil
+}
+
+// Close releases the store. It does not close db, which the caller owns.
+func (s *Store) Close() error { return nil }
+
+// Config returns the effective configuration (defaults filled).
+func (s *Store) Config() Config { return s.cfg }

@@ -1,0 +1,109 @@
+package bleve
+
+import (
+	"strings"
+	"unicode"
+
+	"github.com/blevesearch/bleve/v2/analysis"
+	_ "github.com/blevesearch/bleve/v2/analysis/analyzer/custom"
+	"github.com/blevesearch/bleve/v2/analysis/lang/en"
+	"github.com/blevesearch/bleve/v2/analysis/lang/fr"
+	"github.com/blevesearch/bleve/v2/analysis/token/lowercase"
+	"github.com/blevesearch/bleve/v2/analysis/token/stop"
+	unicodetok "github.com/blevesearch/bleve/v2/analysis/tokenizer/unicode"
+	_ "github.com/blevesearch/bleve/v2/analysis/tokenmap"
+	"github.com/blevesearch/bleve/v2/mapping"
+	"github.com/blevesearch/bleve/v2/registry"
+	"golang.org/x/text/runes"
+	"golang.org/x/text/transform"
+	"golang.org/x/text/unicode/norm"
+)
+
+// Analysis chain for text (French first, English too): Unicode word
+// boundaries → lower case → French elision (l', d', qu'…) → accent
+// folding (é→e, ç→c, œ→oe) → French and English stop words (folded) →
+// French light stemming. Names and paths get the same chain without
+// stemming, so that prefixes typed as-you-type meet whole words.
+const (
+	analyzerText    = "kaz_text"
+	analyzerName    = "kaz_name"
+	filterFold      = "kaz_fold"
+	filterStop      = "kaz_stop"
+	tokenMapStop    = "kaz_stop_words"
+	analyzerKeyword = "keyword"
+)
+
+// Fold lower-cases s and removes its accents, as the analyzers do: what
+// prefix and fuzzy queries (which are not analyzed) must be given.
+func Fold(s string) string {
+	return foldString(strings.ToLower(s))
+}
+
+var foldReplacer = strings.NewReplacer("œ", "oe", "æ", "ae", "ß", "ss", "ø", "o", "đ", "d", "ł", "l")
+
+func foldString(s string) string {
+	ascii := true
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			ascii = false
+			break
+		}
+	}
+	if ascii {
+		return s
+	}
+	t := transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
+	out, _, err := transform.String(t, foldReplacer.Replace(s))
+	if err != nil {
+		return s
+	}
+	return out
+}
+
+type foldFilter struct{}
+
+func (foldFilter) Filter(in analysis.TokenStream) analysis.TokenStream {
+	for _, tok := range in {
+		if f := foldString(string(tok.Term)); f != string(tok.Term) {
+			tok.Term = []byte(f)
+		}
+	}
+	return in
+}
+
+func init() {
+	registry.RegisterTokenFilter(filterFold, func(map[string]interface{}, *registry.Cache) (analysis.TokenFilter, error) {
+		return foldFilter{}, nil
+	})
+}
+
+// addAnalysis registers Kaz's analyzers in m.
+func addAnalysis(m *mapping.IndexMappingImpl) error {
+	var tokens []interface{}
+	for _, list := range [][]byte{fr.FrenchStopWords, en.EnglishStopWords} {
+		for _, line := range strings.Split(string(list), "\n") {
+			line, _, _ = strings.Cut(line, "|")
+			for _, w := range strings.Fields(line) {
+				tokens = append(tokens, foldString(w))
+			}
+		}
+	}
+	if err := m.AddCustomTokenMap(tokenMapStop, map[string]interface{}{"type": "custom", "tokens": tokens}); err != nil {
+		return err
+	}
+	if err := m.AddCustomTokenFilter(filterStop, map[string]interface{}{"type": stop.Name, "stop_token_map": tokenMapStop}); err != nil {
+		return err
+	}
+	if err := m.AddCustomAnalyzer(analyzerText, map[string]interface{}{
+		"type":          "custom",
+		"tokenizer":     unicodetok.Name,
+		"token_filters": []interface{}{lowercase.Name, fr.ElisionName, filterFold, filterStop, fr.LightStemmerName},
+	}); err != nil {
+		return err
+	}
+	return m.AddCustomAnalyzer(analyzerName, map[string]interface{}{
+		"type":          "custom",
+		"tokenizer":     unicodetok.Name,
+		"token_filters": []interface{}{lowercase.Name, fr.ElisionName, filterFold},
+	})
+}

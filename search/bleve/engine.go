@@ -1,0 +1,667 @@
+package bleve
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/analysis"
+	"github.com/blevesearch/bleve/v2/mapping"
+	"github.com/blevesearch/bleve/v2/search/highlight/highlighter/html"
+	"github.com/blevesearch/bleve/v2/search/query"
+
+	"github.com/kazhq/kaz/search"
+)
+
+var _ search.Index = (*Engine)(nil)
+
+// Field names of the index.
+const (
+	fLibrary  = "library"
+	fPath     = "path"
+	fFolders  = "folders"
+	fName     = "name"
+	fTitle    = "title"
+	fAuthor   = "author"
+	fAuthorT  = "author_text"
+	fType     = "type"
+	fSize     = "size"
+	fModified = "modified"
+	fContent  = "content"
+)
+
+// Engine is the embedded search engine, one Bleve index per library.
+type Engine struct {
+	dir     string
+	log     *slog.Logger
+	mapping *mapping.IndexMappingImpl
+	text    analysis.Analyzer
+
+	mu     sync.RWMutex
+	shards map[string]bleve.Index // by library
+	closed bool
+}
+
+// Open opens (creating when needed) the indexes under dir. It fails when
+// another process holds them (the server, while an admin command runs).
+func Open(ctx context.Context, dir string, log *slog.Logger) (*Engine, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("bleve: create %s: %w", dir, err)
+	}
+	m, err := newMapping()
+	if err != nil {
+		return nil, fmt.Errorf("bleve: mapping: %w", err)
+	}
+	e := &Engine{dir: dir, log: log, mapping: m, shards: map[string]bleve.Index{}, text: m.AnalyzerNamed(analyzerText)}
+	if e.text == nil {
+		return nil, errors.New("bleve: text analyzer missing")
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("bleve: list %s: %w", dir, err)
+	}
+	for _, ent := range entries {
+		if !ent.IsDir() {
+			continue
+		}
+		p := filepath.Join(dir, ent.Name())
+		lib, err := os.ReadFile(filepath.Join(p, "library"))
+		if err != nil {
+			continue // an unfinished shard; it is recreated on first write
+		}
+		idx, err := bleve.OpenUsing(filepath.Join(p, "index"), map[string]interface{}{"bolt_timeout": "2s"})
+		if err != nil {
+			e.Close()
+			return nil, fmt.Errorf("bleve: open shard of %q (is another Kaz process using %s?): %w", lib, dir, err)
+		}
+		e.shards[string(lib)] = idx
+	}
+	return e, nil
+}
+
+func newMapping() (*mapping.IndexMappingImpl, error) {
+	m := bleve.NewIndexMapping()
+	if err := addAnalysis(m); err != nil {
+		return nil, err
+	}
+	m.DefaultAnalyzer = analyzerText
+	doc := bleve.NewDocumentStaticMapping()
+	keyword := func(store, docValues bool) *mapping.FieldMapping {
+		f := bleve.NewKeywordFieldMapping()
+		f.Store = store
+		f.DocValues = docValues
+		f.IncludeTermVectors = false
+		f.IncludeInAll = false
+		return f
+	}
+	text := func(store, vectors bool) *mapping.FieldMapping {
+		f := bleve.NewTextFieldMapping()
+		f.Analyzer = analyzerText
+		f.Store = store
+		f.IncludeTermVectors = vectors
+		f.DocValues = false
+		f.IncludeInAll = false
+		return f
+	}
+	doc.AddFieldMappingsAt(fLibrary, keyword(true, true))
+	doc.AddFieldMappingsAt(fPath, keyword(true, false))
+	doc.AddFieldMappingsAt(fFolders, keyword(false, false))
+	doc.AddFieldMappingsAt(fName, text(true, true))
+	doc.AddFieldMappingsAt(fTitle, text(true, false))
+	doc.AddFieldMappingsAt(fAuthor, keyword(true, true))
+	doc.AddFieldMappingsAt(fAuthorT, text(false, false))
+	doc.AddFieldMappingsAt(fType, keyword(true, true))
+	size := bleve.NewNumericFieldMapping()
+	size.Store, size.DocValues, size.IncludeInAll = true, false, false
+	doc.AddFieldMappingsAt(fSize, size)
+	mod := bleve.NewDateTimeFieldMapping()
+	mod.Store, mod.DocValues, mod.IncludeInAll = true, true, false
+	doc.AddFieldMappingsAt(fModified, mod)
+	doc.AddFieldMappingsAt(fContent, text(true, true))
+	m.DefaultMapping = doc
+	m.StoreDynamic = false
+	m.IndexDynamic = false
+	m.DocValuesDynamic = false
+	return m, nil
+}
+
+var unsafeChars = regexp.MustCompile(`[^a-zA-Z0-9_-]+`)
+
+// shardDir names a library's folder: a readable part and a hash, so that
+// any library name maps to a safe, unique folder.
+func shardDir(lib string) string {
+	h := sha256.Sum256([]byte(lib))
+	readable := unsafeChars.ReplaceAllString(lib, "_")
+	if len(readable) > 40 {
+		readable = readable[:40]
+	}
+	return readable + "-" + hex.EncodeToString(h[:6])
+}
+
+// shard returns the index of lib, creating it when create is set.
+func (e *Engine) shard(lib string, create bool) (bleve.Index, error) {
+	e.mu.RLock()
+	idx, ok := e.shards[lib]
+	closed := e.closed
+	e.mu.RUnlock()
+	if closed {
+		return nil, errors.New("bleve: engine closed")
+	}
+	if ok || !create {
+		return idx, nil
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if idx, ok := e.shards[lib]; ok {
+		return idx, nil
+	}
+	p := filepath.Join(e.dir, shardDir(lib))
+	os.RemoveAll(p) // a half-created shard from a crash
+	if err := os.MkdirAll(p, 0o700); err != nil {
+		return nil, fmt.Errorf("bleve: create shard: %w", err)
+	}
+	idx, err := bleve.NewUsing(filepath.Join(p, "index"), e.mapping, bleve.Config.DefaultIndexType, bleve.Config.DefaultKVStore, map[string]interface{}{"bolt_timeout": "2s"})
+	if err != nil {
+		return nil, fmt.Errorf("bleve: create shard of %q: %w", lib, err)
+	}
+	if err := os.WriteFile(filepath.Join(p, "library"), []byte(lib), 0o600); err != nil {
+		idx.Close()
+		return nil, fmt.Errorf("bleve: create shard: %w", err)
+	}
+	e.shards[lib] = idx
+	return idx, nil
+}
+
+// Close closes every shard.
+func (e *Engine) Close() error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.closed = true
+	var errs []error
+	for lib, idx := range e.shards {
+		if err := idx.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("bleve: close %q: %w", lib, err))
+		}
+	}
+	e.shards = map[string]bleve.Index{}
+	return errors.Join(errs...)
+}
+
+func docFields(d *search.Document) map[string]interface{} {
+	m := map[string]interface{}{
+		fLibrary:  d.Library,
+		fPath:     d.Path,
+		fFolders:  d.Folders(),
+		fName:     d.Name,
+		fType:     d.Type,
+		fSize:     float64(d.Size),
+		fModified: d.Modified.UTC(),
+		fContent:  d.Content,
+	}
+	if d.Title != "" {
+		m[fTitle] = d.Title
+	}
+	if d.Author != "" {
+		m[fAuthor] = d.Author
+		m[fAuthorT] = d.Author
+	}
+	return m
+}
+
+// Apply writes b, one Bleve batch per library. Bleve returns once the
+// batch is persisted (scorch's default), so b is durable on success.
+func (e *Engine) Apply(ctx context.Context, b *search.Batch) error {
+	for _, lib := range b.DropLibraries {
+		if err := e.dropLibrary(lib); err != nil {
+			return err
+		}
+	}
+	type work struct {
+		deletes []string
+		folders []string
+		puts    []*search.Document
+	}
+	libs := map[string]*work{}
+	get := func(lib string) *work {
+		w := libs[lib]
+		if w == nil {
+			w = &work{}
+			libs[lib] = w
+		}
+		return w
+	}
+	for _, r := range b.Delete {
+		get(r.Library).deletes = append(get(r.Library).deletes, search.DocID(r.Library, r.Path))
+	}
+	for _, r := range b.DeleteFolders {
+		get(r.Library).folders = append(get(r.Library).folders, r.Path)
+	}
+	for i := range b.Put {
+		d := &b.Put[i]
+		get(d.Library).puts = append(get(d.Library).puts, d)
+	}
+	for lib, w := range libs {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		idx, err := e.shard(lib, len(w.puts) > 0)
+		if err != nil {
+			return err
+		}
+		if idx == nil {
+			continue // nothing indexed in this library: nothing to delete
+		}
+		batch := idx.NewBatch()
+		for _, f := range w.folders {
+			ids, err := e.folderIDs(ctx, idx, f)
+			if err != nil {
+				return err
+			}
+			for _, id := range ids {
+				batch.Delete(id)
+			}
+		}
+		for _, id := range w.deletes {
+			batch.Delete(id)
+		}
+		for _, d := range w.puts {
+			if err := batch.Index(d.ID(), docFields(d)); err != nil {
+				return fmt.Errorf("bleve: index %q: %w", d.Path, err)
+			}
+		}
+		if err := idx.Batch(batch); err != nil {
+			return fmt.Errorf("bleve: write batch of %q: %w", lib, err)
+		}
+	}
+	return nil
+}
+
+// folderIDs lists the documents under folder.
+func (e *Engine) folderIDs(ctx context.Context, idx bleve.Index, folder string) ([]string, error) {
+	tq := bleve.NewTermQuery(strings.TrimRight(folder, "/"))
+	tq.SetField(fFolders)
+	var ids []string
+	for from := 0; ; from += 1000 {
+		req := bleve.NewSearchRequestOptions(tq, 1000, from, false)
+		req.SortBy([]string{"_id"})
+		res, err := idx.SearchInContext(ctx, req)
+		if err != nil {
+			return nil, fmt.Errorf("bleve: list folder %q: %w", folder, err)
+		}
+		for _, h := range res.Hits {
+			ids = append(ids, h.ID)
+		}
+		if len(res.Hits) < 1000 {
+			return ids, nil
+		}
+	}
+}
+
+func (e *Engine) dropLibrary(lib string) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if idx, ok := e.shards[lib]; ok {
+		idx.Close()
+		delete(e.shards, lib)
+	}
+	if err := os.RemoveAll(filepath.Join(e.dir, shardDir(lib))); err != nil {
+		return fmt.Errorf("bleve: drop %q: %w", lib, err)
+	}
+	return nil
+}
+
+// Stats counts documents per library.
+func (e *Engine) Stats(ctx context.Context) (search.Stats, error) {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	st := search.Stats{Engine: "bleve", Libraries: map[string]uint64{}}
+	for lib, idx := range e.shards {
+		n, err := idx.DocCount()
+		if err != nil {
+			return st, fmt.Errorf("bleve: count %q: %w", lib, err)
+		}
+		st.Libraries[lib] = n
+		st.Documents += n
+	}
+	return st, nil
+}
+
+// alias returns an alias over the shards of libs that exist.
+func (e *Engine) alias(libs []string) bleve.IndexAlias {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	var idxs []bleve.Index
+	for _, l := range libs {
+		if idx, ok := e.shards[l]; ok {
+			idxs = append(idxs, idx)
+		}
+	}
+	if len(idxs) == 0 {
+		return nil
+	}
+	return bleve.NewIndexAlias(idxs...)
+}
+
+// tokens analyzes s like indexed text.
+func (e *Engine) tokens(s string) []string {
+	var out []string
+	for _, t := range e.text.Analyze([]byte(s)) {
+		out = append(out, string(t.Term))
+	}
+	return out
+}
+
+func field(q interface{ SetField(string) }, f string) { q.SetField(f) }
+
+func boost(q query.BoostableQuery, b float64) query.Query {
+	q.SetBoost(b)
+	return q.(query.Query)
+}
+
+// wordQuery matches one token in content, name, title and author: exactly,
+// with one typo for tokens of 5+ letters, and as a prefix for long tokens
+// or the word being typed.
+func wordQuery(tok, raw string, prefix bool) query.Query {
+	var qs []query.Query
+	for _, f := range []struct {
+		name string
+		w    float64
+	}{{fContent, 1}, {fName, 4}, {fTitle, 2}, {fAuthorT, 1}} {
+		tq := bleve.NewTermQuery(tok)
+		tq.SetField(f.name)
+		qs = append(qs, boost(tq, f.w))
+		n := utf8.RuneCountInString(tok)
+		if n >= 5 && f.name != fAuthorT {
+			fq := bleve.NewFuzzyQuery(tok)
+			fq.SetField(f.name)
+			fq.SetFuzziness(1)
+			qs = append(qs, boost(fq, f.w*0.3))
+		}
+		if (prefix && n >= 2) || n >= 5 {
+			pq := bleve.NewPrefixQuery(tok)
+			pq.SetField(f.name)
+			qs = append(qs, boost(pq, f.w*0.5))
+			if prefix && raw != tok && utf8.RuneCountInString(raw) >= 2 {
+				pq := bleve.NewPrefixQuery(raw)
+				pq.SetField(f.name)
+				qs = append(qs, boost(pq, f.w*0.5))
+			}
+		}
+	}
+	return bleve.NewDisjunctionQuery(qs...)
+}
+
+// exactQuery matches a token exactly in any text field (for exclusions).
+func exactQuery(tok string) query.Query {
+	var qs []query.Query
+	for _, f := range []string{fContent, fName, fTitle, fAuthorT} {
+		tq := bleve.NewTermQuery(tok)
+		tq.SetField(f)
+		qs = append(qs, tq)
+	}
+	return bleve.NewDisjunctionQuery(qs...)
+}
+
+func phraseQuery(text string) query.Query {
+	var qs []query.Query
+	for _, f := range []string{fContent, fName, fTitle} {
+		pq := bleve.NewMatchPhraseQuery(text)
+		pq.SetField(f)
+		pq.Analyzer = analyzerText
+		qs = append(qs, pq)
+	}
+	return bleve.NewDisjunctionQuery(qs...)
+}
+
+// buildQuery turns what the agent typed and the filters into one Bleve
+// query, including the library restriction (security trimming). It
+// returns nil when the query can match nothing.
+func (e *Engine) buildQuery(q *search.Query, scope []string, textOnlyNames bool) query.Query {
+	var must, mustNot []query.Query
+	p := search.Parse(q.Text)
+	for _, t := range p.Terms {
+		toks := e.tokens(t.Text)
+		if len(toks) == 0 {
+			continue // only stop words
+		}
+		switch {
+		case t.Exclude && t.Phrase:
+			mustNot = append(mustNot, phraseQuery(t.Text))
+		case t.Exclude:
+			for _, tok := range toks {
+				mustNot = append(mustNot, exactQuery(tok))
+			}
+		case t.Phrase:
+			must = append(must, phraseQuery(t.Text))
+		default:
+			raw := Fold(t.Text)
+			for i, tok := range toks {
+				if textOnlyNames {
+					must = append(must, nameQuery(tok, raw, t.Prefix && i == len(toks)-1))
+				} else {
+					must = append(must, wordQuery(tok, raw, t.Prefix && i == len(toks)-1))
+				}
+			}
+		}
+	}
+	if len(must) == 0 && q.Text != "" && !p.Empty() {
+		// Only stop words ("le la"): match nothing rather than everything.
+		return nil
+	}
+	if len(must) == 0 {
+		must = append(must, bleve.NewMatchAllQuery())
+	}
+	// Security trimming and filters.
+	must = append(must, anyTerm(fLibrary, scope))
+	if len(q.Types) > 0 {
+		must = append(must, anyTerm(fType, q.Types))
+	}
+	if q.Author != "" {
+		tq := bleve.NewTermQuery(q.Author)
+		tq.SetField(fAuthor)
+		must = append(must, tq)
+	}
+	if !q.ModifiedAfter.IsZero() || !q.ModifiedBefore.IsZero() {
+		incl := true
+		dq := bleve.NewDateRangeInclusiveQuery(q.ModifiedAfter, q.ModifiedBefore, &incl, &incl)
+		dq.SetField(fModified)
+		must = append(must, dq)
+	}
+	bq := bleve.NewBooleanQuery()
+	bq.AddMust(must...)
+	if len(mustNot) > 0 {
+		bq.AddMustNot(mustNot...)
+	}
+	return bq
+}
+
+func nameQuery(tok, raw string, prefix bool) query.Query {
+	var qs []query.Query
+	tq := bleve.NewTermQuery(tok)
+	tq.SetField(fName)
+	qs = append(qs, tq)
+	if prefix || utf8.RuneCountInString(tok) >= 5 {
+		for _, s := range []string{tok, raw} {
+			pq := bleve.NewPrefixQuery(s)
+			pq.SetField(fName)
+			qs = append(qs, pq)
+		}
+	}
+	if utf8.RuneCountInString(tok) >= 5 {
+		fq := bleve.NewFuzzyQuery(tok)
+		fq.SetField(fName)
+		fq.SetFuzziness(1)
+		qs = append(qs, fq)
+	}
+	return bleve.NewDisjunctionQuery(qs...)
+}
+
+func anyTerm(field string, values []string) query.Query {
+	var qs []query.Query
+	for _, v := range values {
+		tq := bleve.NewTermQuery(v)
+		tq.SetField(field)
+		qs = append(qs, tq)
+	}
+	return bleve.NewDisjunctionQuery(qs...)
+}
+
+var storedFields = []string{fLibrary, fPath, fName, fTitle, fAuthor, fType, fSize, fModified}
+
+// Search runs q over the shards of the libraries q may search.
+func (e *Engine) Search(ctx context.Context, q search.Query) (*search.Result, error) {
+	res := &search.Result{Hits: []search.Hit{}}
+	offset, err := q.Offset()
+	if err != nil {
+		return nil, err
+	}
+	scope := q.Scope()
+	if len(scope) == 0 {
+		return res, nil
+	}
+	alias := e.alias(scope)
+	if alias == nil {
+		return res, nil
+	}
+	bq := e.buildQuery(&q, scope, false)
+	if bq == nil {
+		return res, nil
+	}
+	limit := q.PageLimit()
+	req := bleve.NewSearchRequestOptions(bq, limit, offset, false)
+	req.Fields = storedFields
+	if q.SortOrder() == search.SortModified {
+		req.SortBy([]string{"-" + fModified, "_id"})
+	} else {
+		req.SortBy([]string{"-_score", "-" + fModified, "_id"})
+	}
+	if q.Text != "" {
+		req.Highlight = bleve.NewHighlightWithStyle(html.Name)
+		req.Highlight.AddField(fContent)
+		req.Highlight.AddField(fName)
+	}
+	if q.Facets {
+		req.AddFacet(search.FacetLibrary, bleve.NewFacetRequest(fLibrary, 20))
+		req.AddFacet(search.FacetType, bleve.NewFacetRequest(fType, 20))
+		req.AddFacet(search.FacetAuthor, bleve.NewFacetRequest(fAuthor, 20))
+		df := bleve.NewFacetRequest(fModified, len(search.DateRanges))
+		now := time.Now()
+		far := now.Add(24 * time.Hour)
+		for _, r := range search.DateRanges {
+			start := now.Add(-r.Since)
+			df.AddDateTimeRange(r.Name, start, far)
+		}
+		req.AddFacet(search.FacetModified, df)
+	}
+	sr, err := alias.SearchInContext(ctx, req)
+	if err != nil {
+		return nil, fmt.Errorf("bleve: search: %w", err)
+	}
+	res.Total = sr.Total
+	for _, h := range sr.Hits {
+		hit := search.Hit{
+			Library: str(h.Fields[fLibrary]),
+			Path:    str(h.Fields[fPath]),
+			Name:    str(h.Fields[fName]),
+			Author:  str(h.Fields[fAuthor]),
+			Type:    str(h.Fields[fType]),
+		}
+		if f, ok := h.Fields[fSize].(float64); ok {
+			hit.Size = int64(f)
+		}
+		if s := str(h.Fields[fModified]); s != "" {
+			hit.Modified, _ = time.Parse(time.RFC3339Nano, s)
+		}
+		if frags := h.Fragments[fContent]; len(frags) > 0 {
+			hit.Snippet = frags[0]
+		} else if t := str(h.Fields[fTitle]); t != "" {
+			hit.Snippet = htmlEscape(t)
+		}
+		res.Hits = append(res.Hits, hit)
+	}
+	res.Next = q.NextCursor(offset, len(sr.Hits), sr.Total)
+	if q.Facets {
+		res.Facets = map[string][]search.Facet{}
+		for name, fr := range sr.Facets {
+			var fs []search.Facet
+			if fr.Terms != nil {
+				for _, t := range fr.Terms.Terms() {
+					fs = append(fs, search.Facet{Value: t.Term, Count: t.Count})
+				}
+			}
+			for _, d := range fr.DateRanges {
+				if d.Count > 0 {
+					fs = append(fs, search.Facet{Value: d.Name, Count: d.Count})
+				}
+			}
+			if name == search.FacetModified {
+				order := map[string]int{}
+				for i, r := range search.DateRanges {
+					order[r.Name] = i
+				}
+				sort.Slice(fs, func(i, j int) bool { return order[fs[i].Value] < order[fs[j].Value] })
+			}
+			if fs == nil {
+				fs = []search.Facet{}
+			}
+			res.Facets[name] = fs
+		}
+	}
+	return res, nil
+}
+
+// Suggest proposes document names matching what is being typed.
+func (e *Engine) Suggest(ctx context.Context, libraries []string, prefix string, limit int) ([]search.Suggestion, error) {
+	out := []search.Suggestion{}
+	q := search.Query{Text: prefix, Libraries: libraries}
+	scope := q.Scope()
+	if len(scope) == 0 || strings.TrimSpace(prefix) == "" {
+		return out, nil
+	}
+	alias := e.alias(scope)
+	if alias == nil {
+		return out, nil
+	}
+	if limit <= 0 || limit > 20 {
+		limit = 8
+	}
+	bq := e.buildQuery(&q, scope, true)
+	if bq == nil {
+		return out, nil
+	}
+	req := bleve.NewSearchRequestOptions(bq, limit, 0, false)
+	req.Fields = []string{fLibrary, fPath, fName}
+	req.SortBy([]string{"-_score", "-" + fModified, "_id"})
+	sr, err := alias.SearchInContext(ctx, req)
+	if err != nil {
+		return nil, fmt.Errorf("bleve: suggest: %w", err)
+	}
+	for _, h := range sr.Hits {
+		out = append(out, search.Suggestion{Text: str(h.Fields[fName]), Library: str(h.Fields[fLibrary]), Path: str(h.Fields[fPath])})
+	}
+	return out, nil
+}
+
+func str(v interface{}) string {
+	s, _ := v.(string)
+	return s
+}
+
+var htmlEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&#34;", "'", "&#39;")
+
+func htmlEscape(s string) string { return htmlEscaper.Replace(s) }
