@@ -13,6 +13,8 @@ import (
 	"github.com/kazhq/kaz/server/auth"
 )
 
+// Stat returns the item at path ("/" is the library root), with the locks
+// covering it.
 func (s *Store) Stat(ctx context.Context, p *auth.Principal, lib, path string) (Item, error) {
 	cp, err := CleanPath(path)
 	if err != nil {
@@ -32,6 +34,10 @@ func (s *Store) Stat(ctx context.Context, p *auth.Principal, lib, path string) (
 	return it, nil
 }
 
+// List calls fn for each child of the folder at path, sorted by name, in
+// one query, streaming; hidden (macOS metadata) items only with
+// opts.IncludeHidden. fn returning an error stops the listing with it.
+// ErrNotDir on a file.
 func (s *Store) List(ctx context.Context, p *auth.Principal, lib, path string, opts ListOptions, fn func(Item) error) error {
 	cp, err := CleanPath(path)
 	if err != nil {
@@ -124,6 +130,8 @@ func (s *Store) list(ctx context.Context, l libRow, cp string, opts ListOptions,
 	return rows.Err()
 }
 
+// OpenFile opens the content of the file at path for reading (Range via
+// Seek). The caller closes it. A read is audited.
 func (s *Store) OpenFile(ctx context.Context, p *auth.Principal, lib, path string) (io.ReadSeekCloser, Item, error) {
 	cp, err := CleanPath(path)
 	if err != nil {
@@ -177,6 +185,9 @@ func (s *Store) putCheck(ctx context.Context, q querier, p *auth.Principal, l li
 	return cur, nil
 }
 
+// Put writes the file at path from r (see the package doc): nothing
+// changes unless the whole body arrived and every check passed. created
+// reports a new file (or the first write of a locked empty file).
 func (s *Store) Put(ctx context.Context, p *auth.Principal, lib, path string, r io.Reader, opts PutOptions) (Item, bool, error) {
 	cp, err := CleanPath(path)
 	if err != nil {
@@ -285,6 +296,8 @@ func (s *Store) pruneVersions(ctx context.Context, tx *sql.Tx, l libRow, itemID 
 	return nil
 }
 
+// Mkdir creates the folder at path; ErrExists when path is mapped,
+// ErrConflict when the parent is missing.
 func (s *Store) Mkdir(ctx context.Context, p *auth.Principal, lib, path string, opts WriteOptions) (Item, error) {
 	cp, err := CleanPath(path)
 	if err != nil {
@@ -333,6 +346,9 @@ func (s *Store) mkdirTx(ctx context.Context, tx *sql.Tx, p *auth.Principal, l li
 	return s.change(ctx, tx, ChangeCreate, l.name, cp, "", true)
 }
 
+// Delete sends the item at path (a folder with its subtree) to the recycle
+// bin and removes the locks rooted in it. Locks on the item, its subtree
+// and its parent need their tokens.
 func (s *Store) Delete(ctx context.Context, p *auth.Principal, lib, path string, opts WriteOptions) error {
 	cp, err := cleanTarget(path)
 	if err != nil {
@@ -388,6 +404,7 @@ func (s *Store) trashTx(ctx context.Context, tx *sql.Tx, p *auth.Principal, l li
 	return id, s.dropLocks(ctx, tx, l, it.Path)
 }
 
+// Props returns the dead properties of the item at path.
 func (s *Store) Props(ctx context.Context, p *auth.Principal, lib, path string) ([]Property, error) {
 	cp, err := CleanPath(path)
 	if err != nil {
@@ -433,6 +450,7 @@ func checkPropName(space, local string) error {
 	return nil
 }
 
+// PatchProps sets and removes dead properties atomically (all or none).
 func (s *Store) PatchProps(ctx context.Context, p *auth.Principal, lib, path string, set []Property, remove []PropName, opts WriteOptions) error {
 	cp, err := CleanPath(path)
 	if err != nil {

@@ -42,6 +42,8 @@ func requireAdmin(p *auth.Principal) error {
 	return nil
 }
 
+// CreateLibrary creates a library (administrators only) and records the
+// grants in spec. ErrExists when the name is taken.
 func (s *Store) CreateLibrary(ctx context.Context, p *auth.Principal, spec LibrarySpec) (Library, error) {
 	if err := requireAdmin(p); err != nil {
 		return Library{}, err
@@ -103,6 +105,8 @@ func (s *Store) CreateLibrary(ctx context.Context, p *auth.Principal, spec Libra
 	return s.libraryView(ctx, s.db, p, spec.Name, true)
 }
 
+// DeleteLibrary removes a library with all its content (administrators
+// only); a library_delete change is emitted.
 func (s *Store) DeleteLibrary(ctx context.Context, p *auth.Principal, name string) error {
 	if err := requireAdmin(p); err != nil {
 		return err
@@ -122,6 +126,8 @@ func (s *Store) DeleteLibrary(ctx context.Context, p *auth.Principal, name strin
 	})
 }
 
+// UpdateLibrary changes a library's settings (administrators; owners may
+// change the description only).
 func (s *Store) UpdateLibrary(ctx context.Context, p *auth.Principal, name string, u LibraryUpdate) (Library, error) {
 	if p == nil {
 		return Library{}, ErrPermission
@@ -211,6 +217,7 @@ func (s *Store) grants(ctx context.Context, q querier, libID int64) ([]Grant, er
 	return out, rows.Err()
 }
 
+// Libraries lists the libraries p may read, by name, with p's role.
 func (s *Store) Libraries(ctx context.Context, p *auth.Principal) ([]Library, error) {
 	names, err := s.ReadableLibraries(ctx, p)
 	if err != nil {
@@ -230,6 +237,7 @@ func (s *Store) Libraries(ctx context.Context, p *auth.Principal) ([]Library, er
 	return out, nil
 }
 
+// AllLibraries lists every library with its grants (administrators only).
 func (s *Store) AllLibraries(ctx context.Context, p *auth.Principal) ([]Library, error) {
 	if err := requireAdmin(p); err != nil {
 		return nil, err
@@ -252,6 +260,7 @@ func (s *Store) AllLibraries(ctx context.Context, p *auth.Principal) ([]Library,
 	return out, nil
 }
 
+// Library returns one library p may read (or administer).
 func (s *Store) Library(ctx context.Context, p *auth.Principal, name string) (Library, error) {
 	if p == nil {
 		return Library{}, ErrPermission
@@ -259,6 +268,9 @@ func (s *Store) Library(ctx context.Context, p *auth.Principal, name string) (Li
 	return s.libraryView(ctx, s.db, p, name, true)
 }
 
+// Grant gives role to subject ("group:NAME" or "user:NAME"; a bare NAME
+// is a group), replacing the subject's previous role (owners and
+// administrators). Audited; emits an acl change.
 func (s *Store) Grant(ctx context.Context, p *auth.Principal, lib string, role Role, subject string) error {
 	if !role.Valid() {
 		return fmt.Errorf("%w: role %q (owner, editor or reader)", ErrInvalidName, role)
@@ -292,6 +304,9 @@ func (s *Store) manage(ctx context.Context, q querier, p *auth.Principal, lib st
 	return l, err
 }
 
+// Revoke removes subject's role (owners and administrators). Removing the
+// last owner grant is refused with ErrConflict unless p is an
+// administrator.
 func (s *Store) Revoke(ctx context.Context, p *auth.Principal, lib string, subject string) error {
 	sub, err := ParseSubject(subject)
 	if err != nil {
@@ -331,6 +346,8 @@ func (s *Store) Revoke(ctx context.Context, p *auth.Principal, lib string, subje
 	})
 }
 
+// RoleOf returns p's role in lib (RoleNone when none; ErrNotFound for an
+// unknown library).
 func (s *Store) RoleOf(ctx context.Context, p *auth.Principal, lib string) (Role, error) {
 	l, err := s.loadLib(ctx, s.db, lib)
 	if err != nil {
@@ -339,6 +356,7 @@ func (s *Store) RoleOf(ctx context.Context, p *auth.Principal, lib string) (Role
 	return s.roleIn(ctx, s.db, p, l.id)
 }
 
+// Quota returns lib's usage (readers), for RFC 4331.
 func (s *Store) Quota(ctx context.Context, p *auth.Principal, lib string) (QuotaInfo, error) {
 	l, _, err := s.access(ctx, s.db, p, lib, RoleReader)
 	if err != nil {
@@ -355,6 +373,7 @@ func (s *Store) Quota(ctx context.Context, p *auth.Principal, lib string) (Quota
 	return qi, nil
 }
 
+// ReadableLibraries returns the names of the libraries p may read.
 func (s *Store) ReadableLibraries(ctx context.Context, p *auth.Principal) ([]string, error) {
 	if p == nil || p.User == "" {
 		return nil, nil
@@ -377,6 +396,7 @@ func (s *Store) ReadableLibraries(ctx context.Context, p *auth.Principal) ([]str
 	return out, rows.Err()
 }
 
+// LibraryNames returns every library's name (system).
 func (s *Store) LibraryNames(ctx context.Context) ([]string, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT name FROM docs_libraries ORDER BY name`)
 	if err != nil {

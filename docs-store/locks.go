@@ -149,6 +149,9 @@ func (s *Store) capTimeout(d time.Duration) time.Duration {
 // emptyHash is the sha256 of no bytes.
 const emptyHash = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 
+// Lock locks path. created reports that an empty file was created at an
+// unmapped path (RFC 4918 §9.10.4). ErrLocked on a conflicting lock,
+// ErrConflict when the parent folder is missing.
 func (s *Store) Lock(ctx context.Context, p *auth.Principal, lib, path string, req LockRequest) (Lock, bool, error) {
 	cp, err := CleanPath(path)
 	if err != nil {
@@ -255,6 +258,8 @@ func lockCovers(lk Lock, p string) bool {
 	return lk.Path == p || (lk.Depth == DepthInfinity && within(p, lk.Path))
 }
 
+// Refresh extends the lock token, which must cover path
+// (ErrLockMismatch) and belong to p (ErrLocked otherwise).
 func (s *Store) Refresh(ctx context.Context, p *auth.Principal, lib, path, token string, timeout time.Duration) (Lock, error) {
 	cp, err := CleanPath(path)
 	if err != nil {
@@ -291,6 +296,8 @@ func (s *Store) Refresh(ctx context.Context, p *auth.Principal, lib, path, token
 	return lk, nil
 }
 
+// Unlock removes the lock token, which must cover path (ErrLockMismatch)
+// and belong to p (ErrPermission).
 func (s *Store) Unlock(ctx context.Context, p *auth.Principal, lib, path, token string) error {
 	cp, err := CleanPath(path)
 	if err != nil {
@@ -321,6 +328,7 @@ func (s *Store) Unlock(ctx context.Context, p *auth.Principal, lib, path, token 
 	})
 }
 
+// ForceUnlock removes any lock of lib by token (owners; audited).
 func (s *Store) ForceUnlock(ctx context.Context, p *auth.Principal, lib, token string) error {
 	return s.db.Tx(ctx, func(tx *sql.Tx) error {
 		l, _, err := s.access(ctx, tx, p, lib, RoleOwner)
@@ -338,6 +346,8 @@ func (s *Store) ForceUnlock(ctx context.Context, p *auth.Principal, lib, token s
 	})
 }
 
+// LocksAt returns the active locks covering path (on it, and
+// depth-infinity locks of its ancestors).
 func (s *Store) LocksAt(ctx context.Context, p *auth.Principal, lib, path string) ([]Lock, error) {
 	cp, err := CleanPath(path)
 	if err != nil {
@@ -350,6 +360,7 @@ func (s *Store) LocksAt(ctx context.Context, p *auth.Principal, lib, path string
 	return s.coverLocks(ctx, s.db, l, cp)
 }
 
+// Locks lists every active lock of lib (readers).
 func (s *Store) Locks(ctx context.Context, p *auth.Principal, lib string) ([]Lock, error) {
 	l, _, err := s.access(ctx, s.db, p, lib, RoleReader)
 	if err != nil {

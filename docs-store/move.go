@@ -70,6 +70,9 @@ func (s *Store) subtreeSize(ctx context.Context, q querier, l libRow, p string) 
 	return n, err
 }
 
+// Move moves (renames) an item, within or across libraries. created
+// reports that the destination did not exist. The source's locks are
+// dropped; the destination's locks stay (and need their tokens).
 func (s *Store) Move(ctx context.Context, p *auth.Principal, srcLib, srcPath, dstLib, dstPath string, opts MoveOptions) (bool, error) {
 	created := false
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
@@ -154,6 +157,9 @@ func (s *Store) relocate(ctx context.Context, tx *sql.Tx, src libRow, sp string,
 	return nil
 }
 
+// Copy copies an item, within or across libraries (reader on the source,
+// editor on the destination). created reports that the destination did not
+// exist. Dead properties are copied; versions are not.
 func (s *Store) Copy(ctx context.Context, p *auth.Principal, srcLib, srcPath, dstLib, dstPath string, opts CopyOptions) (bool, error) {
 	created := false
 	err := s.db.Tx(ctx, func(tx *sql.Tx) error {

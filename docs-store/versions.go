@@ -3,7 +3,6 @@ package docstore
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"io"
 
@@ -49,6 +48,8 @@ func (s *Store) versions(ctx context.Context, q querier, it Item) ([]Version, er
 	return out, rows.Err()
 }
 
+// Versions lists the versions of the file at path, newest (current)
+// first.
 func (s *Store) Versions(ctx context.Context, p *auth.Principal, lib, path string) ([]Version, error) {
 	_, it, err := s.fileAt(ctx, s.db, p, lib, path, RoleReader)
 	if err != nil {
@@ -66,6 +67,7 @@ func findVersion(vs []Version, n int64) (Version, error) {
 	return Version{}, fmt.Errorf("docstore: version %d: %w", n, ErrNotFound)
 }
 
+// OpenVersion opens one version's content (audited as a read).
 func (s *Store) OpenVersion(ctx context.Context, p *auth.Principal, lib, path string, version int64) (io.ReadSeekCloser, Version, error) {
 	l, it, err := s.fileAt(ctx, s.db, p, lib, path, RoleReader)
 	if err != nil {
@@ -92,6 +94,8 @@ func (s *Store) OpenVersion(ctx context.Context, p *auth.Principal, lib, path st
 	return f, v, nil
 }
 
+// RestoreVersion makes version the current content again, as a new
+// version (the replaced content is kept as a version too).
 func (s *Store) RestoreVersion(ctx context.Context, p *auth.Principal, lib, path string, version int64, opts WriteOptions) (Item, error) {
 	var l libRow
 	var cp string
@@ -123,12 +127,10 @@ func (s *Store) RestoreVersion(ctx context.Context, p *auth.Principal, lib, path
 		if err := s.checkQuota(ctx, tx, l, v.Size); err != nil {
 			return err
 		}
-		return s.writeContent(ctx, tx, p, l, cp, &it, v.Hash, v.Size, v.ContentType, s.now(), fmt.Sprintf("restore_version %d", version))
+		return s.writeContent(ctx, tx, p, l, cp, &it, v.Hash, v.Size, v.ContentType, s.now(), "restore")
 	})
 	if err != nil {
 		return Item{}, err
 	}
 	return s.getItem(ctx, s.db, l, cp)
 }
-
-var _ = errors.Is

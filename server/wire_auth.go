@@ -16,12 +16,6 @@ type authPart struct {
 	rp *auth.RP
 }
 
-// builtinClienter is implemented by the server once the built-in provider
-// is wired (server/wire_idp.go): its issuer and Kaz's client at it.
-type builtinClienter interface {
-	builtinClient() (issuer, clientID, secret string, ok bool)
-}
-
 func (s *Server) initAuth(ctx context.Context) error {
 	store, err := auth.OpenStore(ctx, s.db)
 	if err != nil {
@@ -32,9 +26,7 @@ func (s *Server) initAuth(ctx context.Context) error {
 		AdminGroup: s.cfg.Server.AdminGroup, Log: s.log, HTTPClient: s.authHTTPClient(),
 	}
 	if s.cfg.Auth.Issuer == "" {
-		if bc, ok := any(s).(builtinClienter); ok {
-			opts.Builtin = bc.builtinClient
-		}
+		opts.Builtin = s.builtinClient // server/wire_idp.go
 	}
 	rp, err := auth.New(opts)
 	if err != nil {

@@ -1,10 +1,86 @@
 package server
 
-import "context"
+import (
+	"context"
+	"net/http"
+	"net/url"
 
-// idpPart is wired here. (A placeholder until its work lands.)
-type idpPart struct{}
+	"github.com/kazhq/kaz/server/auth"
+	"github.com/kazhq/kaz/server/idp"
+)
 
-func (s *Server) initIDP(ctx context.Context) error { s.idpp = &idpPart{}; return nil }
+// idpPart is the built-in OpenID provider, used when auth.issuer is empty.
+type idpPart struct {
+	p      *idp.Provider
+	issuer string
+	secret string
+}
 
-func (s *Server) routesIDP() {}
+// builtinClientID is Kaz's own relying party at the built-in provider.
+const builtinClientID = "kaz"
+
+func (s *Server) initIDP(ctx context.Context) error {
+	s.idpp = &idpPart{}
+	if s.cfg.Auth.Issuer != "" {
+		return nil // an external provider signs agents in
+	}
+	p, err := idp.New(ctx, idp.Options{
+		DB: s.db, Dir: s.dir, Config: s.cfg.IDP, PublicURL: s.cfg.Server.PublicURL,
+		Log: s.log, HTTPClient: s.authHTTPClient(),
+	})
+	if err != nil {
+		return err
+	}
+	secret, err := p.ClientSecret(ctx, builtinClientID)
+	if err != nil {
+		return err
+	}
+	pub := s.cfg.Server.PublicURL
+	err = p.RegisterClient(ctx, idp.Client{
+		ID: builtinClientID, Secret: secret,
+		RedirectURIs_:           []string{pub + auth.CallbackPath},
+		PostLogoutRedirectURIs_: []string{pub + "/", pub + auth.PostLogoutPath},
+		BackchannelLogoutURI:    pub + auth.BackchannelPath,
+		Dev:                     publicURLIsPlainHTTP(pub),
+	})
+	if err != nil {
+		return err
+	}
+	s.idpp = &idpPart{p: p, issuer: p.Issuer(), secret: secret}
+	return nil
+}
+
+// publicURLIsPlainHTTP allows plain-HTTP redirect URIs only when Kaz is
+// itself served over plain HTTP (Config.Validate allows that on loopback or
+// behind a TLS-terminating proxy).
+func publicURLIsPlainHTTP(pub string) bool {
+	u, err := url.Parse(pub)
+	return err == nil && u.Scheme == "http"
+}
+
+// builtinClient returns the built-in provider's issuer and Kaz's client at
+// it; ok is false when an external provider is configured.
+func (s *Server) builtinClient() (issuer, clientID, secret string, ok bool) {
+	if s.idpp == nil || s.idpp.p == nil {
+		return "", "", "", false
+	}
+	return s.idpp.issuer, builtinClientID, s.idpp.secret, true
+}
+
+// IDP returns the built-in provider, or nil with an external one (tests
+// and admin use).
+func (s *Server) IDP() *idp.Provider {
+	if s.idpp == nil {
+		return nil
+	}
+	return s.idpp.p
+}
+
+func (s *Server) routesIDP() {
+	if s.idpp == nil || s.idpp.p == nil {
+		idp.ExternalAccountRoutes(s.api)
+		return
+	}
+	s.mux.Handle("/idp/", http.StripPrefix("/idp", s.idpp.p.Handler()))
+	s.idpp.p.AccountRoutes(s.api)
+}

@@ -1,10 +1,160 @@
 package server
 
-import "context"
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"sync"
 
-// searchPart is wired here. (A placeholder until its work lands.)
-type searchPart struct{}
+	docstore "github.com/kazhq/kaz/docs-store"
+	"github.com/kazhq/kaz/search"
+	"github.com/kazhq/kaz/search/bleve"
+	"github.com/kazhq/kaz/search/meili"
+	"github.com/kazhq/kaz/server/auth"
+)
 
-func (s *Server) initSearch(ctx context.Context) error { s.searchp = &searchPart{}; return nil }
+// docStore returns the document store wired by wire_docs.go, or nil.
+func (s *Server) docStore() *docstore.Store {
+	if d, ok := any(s.docsp).(interface{ Store() *docstore.Store }); ok {
+		return d.Store()
+	}
+	return nil
+}
 
-func (s *Server) routesSearch() {}
+// searchPart is the search engine, its indexer and what the API needs.
+type searchPart struct {
+	engine search.Index
+	ix     *search.Indexer
+	// libraries returns the libraries p may read (security trimming).
+	libraries func(ctx context.Context, p *auth.Principal) ([]string, error)
+
+	mu       sync.Mutex
+	reindex  *reindexState
+	reindexW sync.WaitGroup
+	// bg is the context of background reindexes, cancelled on Close.
+	bg       context.Context
+	bgCancel context.CancelFunc
+}
+
+// reindexState is the progress of a reindex started from the admin page.
+type reindexState struct {
+	Library string `json:"library,omitempty"`
+	Done    int    `json:"done"`
+	Total   int    `json:"total"`
+	Running bool   `json:"running"`
+	Error   string `json:"error,omitempty"`
+}
+
+// docSource adapts docstore to search.Source (search does not import
+// docstore).
+type docSource struct{ st *docstore.Store }
+
+func (d docSource) Changes(ctx context.Context, after int64, limit int) ([]search.Change, error) {
+	cs, err := d.st.Changes(ctx, after, limit)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]search.Change, len(cs))
+	for i, c := range cs {
+		out[i] = search.Change{Seq: c.Seq, Time: c.Time, Kind: search.ChangeKind(c.Kind), Library: c.Library,
+			Path: c.Path, OldPath: c.OldPath, IsDir: c.IsDir}
+	}
+	return out, nil
+}
+
+func searchItem(it docstore.Item) search.Item {
+	return search.Item{Library: it.Library, Path: it.Path, Name: it.Name, IsDir: it.IsDir, Size: it.Size,
+		ContentType: it.ContentType, Modified: it.Modified, ModifiedBy: it.ModifiedBy, CreatedBy: it.CreatedBy, Hidden: it.Hidden}
+}
+
+func notFound(err error) error {
+	if errors.Is(err, docstore.ErrNotFound) {
+		return fmt.Errorf("%w: %w", search.ErrNotFound, err)
+	}
+	return err
+}
+
+func (d docSource) Open(ctx context.Context, lib, path string) (io.ReadCloser, search.Item, error) {
+	rc, it, err := d.st.OpenSystem(ctx, lib, path)
+	if err != nil {
+		return nil, searchItem(it), notFound(err)
+	}
+	return rc, searchItem(it), nil
+}
+
+func (d docSource) Walk(ctx context.Context, lib, path string, fn func(search.Item) error) error {
+	return notFound(d.st.Walk(ctx, lib, path, func(it docstore.Item) error { return fn(searchItem(it)) }))
+}
+
+func (d docSource) LibraryNames(ctx context.Context) ([]string, error) { return d.st.LibraryNames(ctx) }
+
+// NewSearchSource adapts a docstore to the search indexer (used by the
+// admin reindex command).
+func NewSearchSource(st *docstore.Store) search.Source { return docSource{st: st} }
+
+func (s *Server) initSearch(ctx context.Context) error {
+	s.searchp = &searchPart{}
+	st := s.docStore()
+	if st == nil {
+		s.log.Warn("search disabled: the document store is not available", "component", "search")
+		return nil
+	}
+	cfg := s.cfg.Search.WithDefaults()
+	engine, cursorName, fresh, err := OpenEngine(ctx, cfg, s.dataPath("index"), s.log)
+	if err != nil {
+		return err
+	}
+	s.closers = append(s.closers, engine.Close)
+	ix, err := search.NewIndexer(ctx, s.db, engine, docSource{st: st}, cursorName, cfg, s.log)
+	if err != nil {
+		return err
+	}
+	s.searchp.engine, s.searchp.ix = engine, ix
+	s.searchp.libraries = func(ctx context.Context, p *auth.Principal) ([]string, error) {
+		return st.ReadableLibraries(ctx, p)
+	}
+	sp := s.searchp
+	sp.bg, sp.bgCancel = context.WithCancel(context.WithoutCancel(ctx))
+	s.closers = append(s.closers, func() error { sp.bgCancel(); sp.reindexW.Wait(); return nil })
+	s.tasks = append(s.tasks, func(ctx context.Context) error {
+		if cur, err := ix.Cursor(ctx); err == nil && fresh && cur > 0 {
+			// The index folder was removed or is new while the outbox has
+			// moved on: rebuild it from the store, then follow.
+			s.log.Info("search index missing: rebuilding it", "component", "search")
+			if err := ix.Reindex(ctx, "", nil); err != nil && ctx.Err() == nil {
+				s.log.Error("search index rebuild failed", "component", "search", "err", err)
+			}
+		}
+		return ix.Run(ctx)
+	})
+	return nil
+}
+
+// OpenEngine opens the engine cfg selects. dataIndex is the default folder
+// of the embedded indexes. It returns the engine, the name of its outbox
+// cursor and whether an embedded index was just created.
+func OpenEngine(ctx context.Context, cfg search.Config, dataIndex string, log *slog.Logger) (search.Index, string, bool, error) {
+	cfg = cfg.WithDefaults()
+	switch cfg.Engine {
+	case search.EngineMeilisearch:
+		e, err := meili.Open(ctx, cfg.Meilisearch, log)
+		if err != nil {
+			return nil, "", false, err
+		}
+		return e, "meilisearch:" + cfg.Meilisearch.URL + "/" + cfg.Meilisearch.Index, false, nil
+	default:
+		dir := cfg.Path
+		if dir == "" {
+			dir = dataIndex
+		}
+		_, statErr := os.Stat(dir)
+		e, err := bleve.Open(ctx, dir, log)
+		if err != nil {
+			return nil, "", false, err
+		}
+		return e, "bleve", errors.Is(statErr, os.ErrNotExist), nil
+	}
+}

@@ -124,6 +124,7 @@ func (p *Phone) updateRegistration(a *agent) {
 	a.mu.Lock()
 	want := len(a.tabs) > 0 && a.available && !p.closed.Load()
 	if want && a.regStop == nil {
+		prev := a.regDone
 		a.regStop, a.regDone = make(chan struct{}), make(chan struct{})
 		stop, done := a.regStop, a.regDone
 		a.mu.Unlock()
@@ -131,6 +132,14 @@ func (p *Phone) updateRegistration(a *agent) {
 		go func() {
 			defer p.wg.Done()
 			defer close(done)
+			if prev != nil {
+				<-prev // the previous loop's un-REGISTER goes first
+			}
+			select {
+			case <-stop:
+				return
+			default:
+			}
 			p.registerLoop(a, stop)
 		}()
 		return

@@ -32,16 +32,16 @@ func (l pionLogger) emitf(lv slog.Level, f string, a ...any) {
 	}
 }
 
-func (l pionLogger) Trace(msg string)              { l.emit(slog.LevelDebug-4, msg) }
-func (l pionLogger) Tracef(f string, a ...any)     { l.emitf(slog.LevelDebug-4, f, a...) }
-func (l pionLogger) Debug(msg string)              { l.emit(slog.LevelDebug-2, msg) }
-func (l pionLogger) Debugf(f string, a ...any)     { l.emitf(slog.LevelDebug-2, f, a...) }
-func (l pionLogger) Info(msg string)               { l.emit(slog.LevelDebug, msg) }
-func (l pionLogger) Infof(f string, a ...any)      { l.emitf(slog.LevelDebug, f, a...) }
-func (l pionLogger) Warn(msg string)               { l.emit(slog.LevelWarn, msg) }
-func (l pionLogger) Warnf(f string, a ...any)      { l.emitf(slog.LevelWarn, f, a...) }
-func (l pionLogger) Error(msg string)              { l.emit(slog.LevelError, msg) }
-func (l pionLogger) Errorf(f string, a ...any)     { l.emitf(slog.LevelError, f, a...) }
+func (l pionLogger) Trace(msg string)          { l.emit(slog.LevelDebug-4, msg) }
+func (l pionLogger) Tracef(f string, a ...any) { l.emitf(slog.LevelDebug-4, f, a...) }
+func (l pionLogger) Debug(msg string)          { l.emit(slog.LevelDebug-2, msg) }
+func (l pionLogger) Debugf(f string, a ...any) { l.emitf(slog.LevelDebug-2, f, a...) }
+func (l pionLogger) Info(msg string)           { l.emit(slog.LevelDebug, msg) }
+func (l pionLogger) Infof(f string, a ...any)  { l.emitf(slog.LevelDebug, f, a...) }
+func (l pionLogger) Warn(msg string)           { l.emit(slog.LevelWarn, msg) }
+func (l pionLogger) Warnf(f string, a ...any)  { l.emitf(slog.LevelWarn, f, a...) }
+func (l pionLogger) Error(msg string)          { l.emit(slog.LevelError, msg) }
+func (l pionLogger) Errorf(f string, a ...any) { l.emitf(slog.LevelError, f, a...) }
 
 var _ logging.LoggerFactory = pionLoggerFactory{}
 

@@ -27,12 +27,13 @@ type Phone struct {
 	media *mediaEngine
 	dp    dialPlan
 
-	ua      *sipgo.UserAgent
-	srv     *sipgo.Server
-	cli     *sipgo.Client
-	sipConn net.PacketConn
-	contact sip.ContactHeader
-	dlgUA   *sipgo.DialogUA
+	ua       *sipgo.UserAgent
+	srv      *sipgo.Server
+	cli      *sipgo.Client
+	sipAddr  net.Addr
+	sipClose func() error
+	contact  sip.ContactHeader
+	dlgUA    *sipgo.DialogUA
 
 	mu      sync.Mutex
 	agents  map[string]*agent // by user
@@ -119,7 +120,7 @@ func (p *Phone) History(ctx context.Context, user string, limit int) ([]CallReco
 func (p *Phone) Enabled() bool { return p.cfg.Enabled() }
 
 // SIPAddr is the local SIP listen address (useful with port 0).
-func (p *Phone) SIPAddr() net.Addr { return p.sipConn.LocalAddr() }
+func (p *Phone) SIPAddr() net.Addr { return p.sipAddr }
 
 // WebRTCAddr is the UDP address of the browsers' media.
 func (p *Phone) WebRTCAddr() net.Addr { return p.media.addr() }
@@ -176,8 +177,8 @@ func (p *Phone) Close() error {
 		p.srv.Close()
 		p.ua.Close()
 	}
-	if p.sipConn != nil {
-		p.sipConn.Close()
+	if p.sipClose != nil {
+		p.sipClose()
 	}
 	if p.media != nil {
 		p.media.close()
@@ -254,6 +255,19 @@ func (p *Phone) keepAlive() {
 		}
 		if !ok && up {
 			p.log.Warn("PBX unreachable", "pbx", p.cfg.PBX)
+			p.mu.Lock()
+			var regd []*agent
+			for _, a := range p.agents {
+				a.mu.Lock()
+				if a.regStop != nil && a.regState == "registered" {
+					regd = append(regd, a)
+				}
+				a.mu.Unlock()
+			}
+			p.mu.Unlock()
+			for _, a := range regd {
+				a.setReg("failed", "phone.reg.pbx_unreachable", 0)
+			}
 		}
 		up = ok
 		p.pbxUp.Store(ok)
@@ -272,6 +286,9 @@ func (p *Phone) probe() bool {
 	req.SetDestination(p.cfg.PBX)
 	req.SetTransport(p.cfg.Transport)
 	res, err := p.cli.Do(ctx, req)
+	if err != nil {
+		p.log.Debug("PBX probe", "err", err)
+	}
 	return err == nil && res != nil
 }
 

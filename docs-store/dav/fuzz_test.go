@@ -33,7 +33,9 @@ func FuzzParseIf(f *testing.F) {
 				}
 			}
 		}
-		evalIf(h, func(string) (resourceState, bool) { return resourceState{exists: true, etag: `"e1"`, tokens: []string{"urn:uuid:1"}}, true })
+		evalIf(h, func(string) (resourceState, bool) {
+			return resourceState{exists: true, etag: `"e1"`, tokens: []string{"urn:uuid:1"}}, true
+		})
 	})
 }
 

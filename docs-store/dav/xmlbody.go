@@ -116,6 +116,12 @@ func (s *safeDecoder) token() (xml.Token, error) {
 		if s.depth > maxXMLDepth {
 			return nil, errXMLDepth
 		}
+		for _, a := range t.Attr {
+			// Namespaces in XML 1.0 §3: a prefix cannot be bound to "".
+			if a.Name.Space == "xmlns" && a.Value == "" {
+				return nil, &xmlError{"a namespace prefix is declared empty"}
+			}
+		}
 		return t.Copy(), nil
 	case xml.EndElement:
 		s.depth--

@@ -6,6 +6,7 @@ import (
 
 	"github.com/blevesearch/bleve/v2/analysis"
 	_ "github.com/blevesearch/bleve/v2/analysis/analyzer/custom"
+	regexpchar "github.com/blevesearch/bleve/v2/analysis/char/regexp"
 	"github.com/blevesearch/bleve/v2/analysis/lang/en"
 	"github.com/blevesearch/bleve/v2/analysis/lang/fr"
 	"github.com/blevesearch/bleve/v2/analysis/token/lowercase"
@@ -22,15 +23,16 @@ import (
 // Analysis chain for text (French first, English too): Unicode word
 // boundaries → lower case → French elision (l', d', qu'…) → accent
 // folding (é→e, ç→c, œ→oe) → French and English stop words (folded) →
-// French light stemming. Names and paths get the same chain without
-// stemming, so that prefixes typed as-you-type meet whole words.
+// French light stemming. Underscores and dots separate words, so that
+// file names such as Charte_Télétravail_v3.docx are words too. The
+// unstemmed analyzerName serves the Meilisearch-like name prefix needs.
 const (
-	analyzerText    = "kaz_text"
-	analyzerName    = "kaz_name"
-	filterFold      = "kaz_fold"
-	filterStop      = "kaz_stop"
-	tokenMapStop    = "kaz_stop_words"
-	analyzerKeyword = "keyword"
+	analyzerText   = "kaz_text"
+	analyzerName   = "kaz_name"
+	filterFold     = "kaz_fold"
+	filterStop     = "kaz_stop"
+	tokenMapStop   = "kaz_stop_words"
+	charSeparators = "kaz_separators"
 )
 
 // Fold lower-cases s and removes its accents, as the analyzers do: what
@@ -94,8 +96,14 @@ func addAnalysis(m *mapping.IndexMappingImpl) error {
 	if err := m.AddCustomTokenFilter(filterStop, map[string]interface{}{"type": stop.Name, "stop_token_map": tokenMapStop}); err != nil {
 		return err
 	}
+	if err := m.AddCustomCharFilter(charSeparators, map[string]interface{}{
+		"type": regexpchar.Name, "regexp": `[_.]`, "replace": " ",
+	}); err != nil {
+		return err
+	}
 	if err := m.AddCustomAnalyzer(analyzerText, map[string]interface{}{
 		"type":          "custom",
+		"char_filters":  []interface{}{charSeparators},
 		"tokenizer":     unicodetok.Name,
 		"token_filters": []interface{}{lowercase.Name, fr.ElisionName, filterFold, filterStop, fr.LightStemmerName},
 	}); err != nil {
@@ -103,6 +111,7 @@ func addAnalysis(m *mapping.IndexMappingImpl) error {
 	}
 	return m.AddCustomAnalyzer(analyzerName, map[string]interface{}{
 		"type":          "custom",
+		"char_filters":  []interface{}{charSeparators},
 		"tokenizer":     unicodetok.Name,
 		"token_filters": []interface{}{lowercase.Name, fr.ElisionName, filterFold},
 	})

@@ -366,8 +366,6 @@ func (e *Engine) tokens(s string) []string {
 	return out
 }
 
-func field(q interface{ SetField(string) }, f string) { q.SetField(f) }
-
 func boost(q query.BoostableQuery, b float64) query.Query {
 	q.SetBoost(b)
 	return q.(query.Query)
@@ -378,6 +376,7 @@ func boost(q query.BoostableQuery, b float64) query.Query {
 // or the word being typed.
 func wordQuery(tok, raw string, prefix bool) query.Query {
 	var qs []query.Query
+	n := utf8.RuneCountInString(raw)
 	for _, f := range []struct {
 		name string
 		w    float64
@@ -385,7 +384,6 @@ func wordQuery(tok, raw string, prefix bool) query.Query {
 		tq := bleve.NewTermQuery(tok)
 		tq.SetField(f.name)
 		qs = append(qs, boost(tq, f.w))
-		n := utf8.RuneCountInString(tok)
 		if n >= 5 && f.name != fAuthorT {
 			fq := bleve.NewFuzzyQuery(tok)
 			fq.SetField(f.name)
@@ -495,14 +493,15 @@ func nameQuery(tok, raw string, prefix bool) query.Query {
 	tq := bleve.NewTermQuery(tok)
 	tq.SetField(fName)
 	qs = append(qs, tq)
-	if prefix || utf8.RuneCountInString(tok) >= 5 {
+	n := utf8.RuneCountInString(raw)
+	if prefix || n >= 5 {
 		for _, s := range []string{tok, raw} {
 			pq := bleve.NewPrefixQuery(s)
 			pq.SetField(fName)
 			qs = append(qs, pq)
 		}
 	}
-	if utf8.RuneCountInString(tok) >= 5 {
+	if n >= 5 {
 		fq := bleve.NewFuzzyQuery(tok)
 		fq.SetField(fName)
 		fq.SetFuzziness(1)

@@ -75,10 +75,10 @@ func Migrate(ctx context.Context, db *sqldb.DB) error {
 // them. Secrets are stored only as keyed hashes; provider tokens kept for
 // refresh and sign-out are encrypted with a key held in the database.
 type Store struct {
-	db  *sqldb.DB
-	key []byte // server secret: HMAC key for stored hashes
+	db   *sqldb.DB
+	key  []byte // server secret: HMAC key for stored hashes
 	aead cipher.AEAD
-	now func() time.Time
+	now  func() time.Time
 }
 
 // OpenStore migrates db and loads (creating on first use) the server

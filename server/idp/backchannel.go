@@ -57,6 +57,9 @@ func (s *Store) backchannel(ctx context.Context, log *slog.Logger, issuer string
 		log = slog.New(slog.DiscardHandler)
 	}
 	hc := &http.Client{Timeout: 5 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	if s.hc != nil {
+		hc.Transport = s.hc.Transport
+	}
 	for _, e := range ended {
 		c, err := s.client(ctx, e.ClientID)
 		if err != nil || c.BackchannelLogoutURI == "" {
@@ -64,14 +67,14 @@ func (s *Store) backchannel(ctx context.Context, log *slog.Logger, issuer string
 		}
 		tok, err := s.logoutToken(ctx, issuer, e)
 		if err != nil {
-			log.Error("back-channel logout: sign token", "component", "idp", "user", e.User, "err", err)
+			log.Error("back-channel logout: sign token", "user", e.User, "err", err)
 			continue
 		}
 		if err := postLogout(ctx, hc, c.BackchannelLogoutURI, tok); err != nil {
-			log.Warn("back-channel logout failed", "component", "idp", "user", e.User, "client", e.ClientID, "err", err)
+			log.Warn("back-channel logout failed", "user", e.User, "client", e.ClientID, "err", err)
 			continue
 		}
-		log.Info("back-channel logout sent", "component", "idp", "user", e.User, "client", e.ClientID)
+		log.Info("back-channel logout sent", "user", e.User, "client", e.ClientID)
 	}
 }
 
@@ -93,6 +96,10 @@ func postLogout(ctx context.Context, hc *http.Client, uri, tok string) error {
 	}
 	return nil
 }
+
+// SetHTTPClient sets the client whose transport posts back-channel logout
+// tokens (to trust a self-signed certificate, for instance).
+func (s *Store) SetHTTPClient(c *http.Client) { s.hc = c }
 
 // LogoutUser ends every provider session of user and notifies the relying
 // parties over the back channel (used when a user is disabled or their

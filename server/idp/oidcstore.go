@@ -30,8 +30,8 @@ const (
 	amrHwk = "hwk"
 	amrMFA = "mfa"
 
-	ACRPassword = "pwd"
-	ACRMFA      = "mfa"
+	ACRPassword          = "pwd"
+	ACRMFA               = "mfa"
 	ACRPhishingResistant = "phr"
 )
 
@@ -71,26 +71,26 @@ type authRequest struct {
 	RecoveryCodes []string `json:"recovery_codes,omitempty"`
 }
 
-func (a *authRequest) GetID() string         { return a.ID }
-func (a *authRequest) GetACR() string        { return a.ACR }
-func (a *authRequest) GetAMR() []string      { return a.AMR }
-func (a *authRequest) GetAudience() []string { return []string{a.ClientID} }
+func (a *authRequest) GetID() string          { return a.ID }
+func (a *authRequest) GetACR() string         { return a.ACR }
+func (a *authRequest) GetAMR() []string       { return a.AMR }
+func (a *authRequest) GetAudience() []string  { return []string{a.ClientID} }
 func (a *authRequest) GetAuthTime() time.Time { return a.AuthTime }
-func (a *authRequest) GetClientID() string   { return a.ClientID }
+func (a *authRequest) GetClientID() string    { return a.ClientID }
 func (a *authRequest) GetCodeChallenge() *oidc.CodeChallenge {
 	if a.CodeChallenge == "" {
 		return nil
 	}
 	return &oidc.CodeChallenge{Challenge: a.CodeChallenge, Method: oidc.CodeChallengeMethod(a.CodeMethod)}
 }
-func (a *authRequest) GetNonce() string                  { return a.Nonce }
-func (a *authRequest) GetRedirectURI() string            { return a.RedirectURI }
+func (a *authRequest) GetNonce() string                   { return a.Nonce }
+func (a *authRequest) GetRedirectURI() string             { return a.RedirectURI }
 func (a *authRequest) GetResponseType() oidc.ResponseType { return oidc.ResponseType(a.ResponseType) }
 func (a *authRequest) GetResponseMode() oidc.ResponseMode { return oidc.ResponseMode(a.ResponseMode) }
-func (a *authRequest) GetScopes() []string               { return a.Scopes }
-func (a *authRequest) GetState() string                  { return a.State }
-func (a *authRequest) GetSubject() string                { return a.User }
-func (a *authRequest) Done() bool                        { return a.Complete && a.User != "" }
+func (a *authRequest) GetScopes() []string                { return a.Scopes }
+func (a *authRequest) GetState() string                   { return a.State }
+func (a *authRequest) GetSubject() string                 { return a.User }
+func (a *authRequest) Done() bool                         { return a.Complete && a.User != "" }
 
 // refreshRequest is a stored refresh token presented again.
 type refreshRequest struct {
@@ -105,21 +105,21 @@ type refreshRequest struct {
 	AuthTime time.Time
 }
 
-func (r *refreshRequest) GetAMR() []string             { return r.AMR }
-func (r *refreshRequest) GetAudience() []string        { return r.Audience }
-func (r *refreshRequest) GetAuthTime() time.Time       { return r.AuthTime }
-func (r *refreshRequest) GetClientID() string          { return r.ClientID }
-func (r *refreshRequest) GetScopes() []string          { return r.Scopes }
-func (r *refreshRequest) GetSubject() string           { return r.Subject }
-func (r *refreshRequest) SetCurrentScopes(s []string)  { r.Scopes = s }
+func (r *refreshRequest) GetAMR() []string            { return r.AMR }
+func (r *refreshRequest) GetAudience() []string       { return r.Audience }
+func (r *refreshRequest) GetAuthTime() time.Time      { return r.AuthTime }
+func (r *refreshRequest) GetClientID() string         { return r.ClientID }
+func (r *refreshRequest) GetScopes() []string         { return r.Scopes }
+func (r *refreshRequest) GetSubject() string          { return r.Subject }
+func (r *refreshRequest) SetCurrentScopes(s []string) { r.Scopes = s }
 
 // Client is a registered relying party.
 type Client struct {
-	ID                    string
-	Secret                string
-	RedirectURIs_         []string
+	ID                      string
+	Secret                  string
+	RedirectURIs_           []string
 	PostLogoutRedirectURIs_ []string
-	BackchannelLogoutURI  string
+	BackchannelLogoutURI    string
 	// Dev allows plain-HTTP redirect URIs (loopback deployments).
 	Dev      bool
 	loginURL string
@@ -131,17 +131,19 @@ func (c *Client) RedirectURIs() []string              { return c.RedirectURIs_ }
 func (c *Client) PostLogoutRedirectURIs() []string    { return c.PostLogoutRedirectURIs_ }
 func (c *Client) ApplicationType() op.ApplicationType { return op.ApplicationTypeWeb }
 func (c *Client) AuthMethod() oidc.AuthMethod         { return oidc.AuthMethodBasic }
-func (c *Client) ResponseTypes() []oidc.ResponseType  { return []oidc.ResponseType{oidc.ResponseTypeCode} }
+func (c *Client) ResponseTypes() []oidc.ResponseType {
+	return []oidc.ResponseType{oidc.ResponseTypeCode}
+}
 func (c *Client) GrantTypes() []oidc.GrantType {
 	return []oidc.GrantType{oidc.GrantTypeCode, oidc.GrantTypeRefreshToken}
 }
-func (c *Client) LoginURL(id string) string               { return c.loginURL + "?authRequestID=" + id }
-func (c *Client) AccessTokenType() op.AccessTokenType     { return op.AccessTokenTypeBearer }
-func (c *Client) IDTokenLifetime() time.Duration          { return c.idLife }
-func (c *Client) DevMode() bool                           { return c.Dev }
-func (c *Client) IDTokenUserinfoClaimsAssertion() bool    { return true }
-func (c *Client) ClockSkew() time.Duration                { return 0 }
-func (c *Client) IsScopeAllowed(scope string) bool        { return scope == "groups" }
+func (c *Client) LoginURL(id string) string            { return c.loginURL + "?authRequestID=" + id }
+func (c *Client) AccessTokenType() op.AccessTokenType  { return op.AccessTokenTypeBearer }
+func (c *Client) IDTokenLifetime() time.Duration       { return c.idLife }
+func (c *Client) DevMode() bool                        { return c.Dev }
+func (c *Client) IDTokenUserinfoClaimsAssertion() bool { return true }
+func (c *Client) ClockSkew() time.Duration             { return 0 }
+func (c *Client) IsScopeAllowed(scope string) bool     { return scope == "groups" }
 func (c *Client) RestrictAdditionalIdTokenScopes() func([]string) []string {
 	return func(s []string) []string { return s }
 }

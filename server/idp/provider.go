@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
 	"time"
@@ -32,22 +33,25 @@ type Options struct {
 	PublicURL string
 	// Log receives the provider's logs; nil discards them.
 	Log *slog.Logger
+	// HTTPClient's transport posts back-channel logout tokens (nil: the
+	// default transport).
+	HTTPClient *http.Client
 }
 
 // Provider is the built-in OpenID provider: the op.Storage over the
 // database and the login pages.
 type Provider struct {
 	*Store
-	log       *slog.Logger
-	issuer    string
-	base      string // path prefix of the provider ("/idp")
-	secure    bool   // served over https: Secure cookies
-	op        *op.Provider
-	wa        *webauthn.WebAuthn
-	key       *signingKey
-	csrfKey   []byte
-	pages     *pages
-	handler   http.Handler
+	log     *slog.Logger
+	issuer  string
+	base    string // path prefix of the provider ("/idp")
+	secure  bool   // served over https: Secure cookies
+	op      *op.Provider
+	wa      *webauthn.WebAuthn
+	key     *signingKey
+	csrfKey []byte
+	pages   *pages
+	handler http.Handler
 }
 
 var _ op.Storage = (*Provider)(nil)
@@ -66,6 +70,7 @@ func New(ctx context.Context, o Options) (*Provider, error) {
 	if err != nil {
 		return nil, err
 	}
+	st.SetHTTPClient(o.HTTPClient)
 	p := &Provider{Store: st, log: log, issuer: pu.String() + "/idp", base: pu.Path + "/idp", secure: pu.Scheme == "https"}
 	if p.key, err = st.loadSigningKey(ctx); err != nil {
 		return nil, err
@@ -79,13 +84,19 @@ func New(ctx context.Context, o Options) (*Provider, error) {
 		return nil, err
 	}
 	p.csrfKey = []byte(csrf)
-	p.wa, err = webauthn.New(&webauthn.Config{
-		RPID:          pu.Hostname(),
-		RPDisplayName: "Kaz",
-		RPOrigins:     []string{pu.Scheme + "://" + pu.Host},
-	})
-	if err != nil {
-		return nil, fmt.Errorf("idp: webauthn: %w", err)
+	if ip, err := netip.ParseAddr(pu.Hostname()); err == nil {
+		// WebAuthn relying party IDs are domain names: browsers refuse
+		// security keys on an IP address.
+		log.Warn("security keys are unavailable when Kaz is reached by IP address; set server.public_url to a host name (for example http://localhost:8080)", "host", ip.String())
+	} else {
+		p.wa, err = webauthn.New(&webauthn.Config{
+			RPID:          pu.Hostname(),
+			RPDisplayName: "Kaz",
+			RPOrigins:     []string{pu.Scheme + "://" + pu.Host},
+		})
+		if err != nil {
+			return nil, fmt.Errorf("idp: webauthn: %w", err)
+		}
 	}
 	cfg := &op.Config{
 		CryptoKey:                         sha256.Sum256([]byte(cryptoKey)),

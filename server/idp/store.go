@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/netip"
 	"strings"
 	"time"
@@ -69,6 +70,7 @@ type Store struct {
 	dir *directory.Directory
 	cfg Config
 	now func() time.Time
+	hc  *http.Client
 }
 
 // OpenStore migrates the provider's tables in db and returns its store.
@@ -255,7 +257,9 @@ func (s *Store) clearFailures(ctx context.Context, user string) error {
 // LockedError carries the remaining lock-out time.
 type LockedError struct{ Wait time.Duration }
 
-func (e *LockedError) Error() string { return fmt.Sprintf("idp: locked out for %s", e.Wait.Round(time.Second)) }
+func (e *LockedError) Error() string {
+	return fmt.Sprintf("idp: locked out for %s", e.Wait.Round(time.Second))
+}
 func (e *LockedError) Unwrap() error { return ErrLocked }
 
 // guard runs check under the lock-out rules: refused while locked, a
@@ -296,12 +300,15 @@ func (s *Store) Authenticate(ctx context.Context, user, password string, ip neti
 
 // Factors describes a user's second factors.
 type Factors struct {
-	TOTP          bool        `json:"totp"`
-	Keys          []KeyInfo   `json:"keys"`
-	RecoveryLeft  int         `json:"recovery_codes_left"`
-	RequireMFA    bool        `json:"require_mfa"`
-	TOTPCreated   string      `json:"totp_created,omitempty"`
-	External      bool        `json:"external"`
+	TOTP         bool      `json:"totp"`
+	Keys         []KeyInfo `json:"keys"`
+	RecoveryLeft int       `json:"recovery_codes_left"`
+	RequireMFA   bool      `json:"require_mfa"`
+	TOTPCreated  string    `json:"totp_created,omitempty"`
+	External     bool      `json:"external"`
+	// KeysAvailable is false when security keys cannot work (Kaz reached
+	// by IP address).
+	KeysAvailable bool `json:"keys_available"`
 }
 
 // KeyInfo describes one security key.

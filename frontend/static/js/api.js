@@ -89,6 +89,14 @@ function parseBody(text, contentType) {
   }
 }
 
+// signalUnauthorized tells the shell that the session ended (the event
+// 'kaz:unauthorized' on window), so it can offer to sign in again.
+function signalUnauthorized(path) {
+  if (typeof window !== 'undefined' && typeof CustomEvent === 'function') {
+    window.dispatchEvent(new CustomEvent('kaz:unauthorized', {detail: {path}}));
+  }
+}
+
 function errorFrom(status, body) {
   const msg = body && typeof body === 'object' && typeof body.error === 'string' && body.error
     ? body.error
@@ -120,14 +128,13 @@ async function request(method, path, body, extraHeaders) {
     throw new ApiError(0, NETWORK_ERROR);
   }
   const parsed = parseBody(text, res.headers.get('Content-Type'));
-  if (!res.ok) throw errorFrom(res.status, parsed);
+  if (!res.ok) {
+    if (res.status === 401) signalUnauthorized(path);
+    throw errorFrom(res.status, parsed);
+  }
   return parsed;
 }
 
-function isCSRFRefusal(err) {
-  return err instanceof ApiError && err.status === 403 &&
-    typeof err.message === 'string' && /csrf/i.test(err.message);
-}
 
 /**
  * api sends one JSON request and resolves with the parsed response.
@@ -143,9 +150,13 @@ export async function api(method, path, body) {
   try {
     return await request(method, path, body, token ? {[CSRF_HEADER]: token} : {});
   } catch (err) {
-    if (!isCSRFRefusal(err)) throw err;
-    const fresh = await loadCSRF(true);
-    return request(method, path, body, fresh ? {[CSRF_HEADER]: fresh} : {});
+    // A 403 may come from a token that is no longer the session's (signed
+    // in again in another tab): read it again and retry once, only when it
+    // changed. A refused call was not carried out, so retrying is safe.
+    if (!(err instanceof ApiError) || err.status !== 403) throw err;
+    const fresh = await loadCSRF(true).catch(() => token);
+    if (!fresh || fresh === token) throw err;
+    return request(method, path, body, {[CSRF_HEADER]: fresh});
   }
 }
 
@@ -174,6 +185,7 @@ api.upload = async function upload(url, file, opts = {}) {
     }
     xhr.onload = () => {
       const body = parseBody(xhr.responseText, xhr.getResponseHeader('Content-Type'));
+      if (xhr.status === 401) signalUnauthorized(url);
       if (xhr.status >= 200 && xhr.status < 300) {
         if (opts.onProgress) opts.onProgress(file.size, file.size);
         resolve(body);

@@ -40,6 +40,8 @@ const t = translator({
     signout_failed: 'La déconnexion a échoué : {message}',
     footer: 'Kaz — espace de travail partagé',
     signed_in_as: 'Connecté en tant que {name}',
+    session_ended: 'Votre session est terminée.',
+    sign_in_again: 'Se reconnecter',
   },
   en: {
     skip: 'Skip to content',
@@ -66,6 +68,8 @@ const t = translator({
     signout_failed: 'Signing out failed: {message}',
     footer: 'Kaz — shared workspace',
     signed_in_as: 'Signed in as {name}',
+    session_ended: 'Your session has ended.',
+    sign_in_again: 'Sign in again',
   },
 });
 
@@ -84,6 +88,7 @@ const state = {
   files: null, // Set of embedded file paths, from modules.json
   cleanup: null,
   renderSeq: 0,
+  rendered: false, // a first view was shown (focus moves only on later ones)
 };
 
 // ---- modules that may be absent ------------------------------------------
@@ -218,6 +223,12 @@ async function route() {
 function finishView(root) {
   const h1 = root.querySelector('h1');
   document.title = h1 && h1.textContent ? `${h1.textContent.trim()} — Kaz` : 'Kaz';
+  if (!state.rendered) {
+    // On the first load, leave focus at the top of the page, as for any
+    // page: the skip link comes first.
+    state.rendered = true;
+    return;
+  }
   // Move focus to the new view's title, as a page load would, unless a
   // section already put it somewhere on purpose (a search field).
   const active = document.activeElement;
@@ -376,9 +387,11 @@ function renderFooter() {
 
 // ---- sign-in and sign-out --------------------------------------------------
 
+// goSignIn sends the browser to the sign-in, which comes back to the same
+// view: return is the path of the app followed by the hash route ("/#/account"),
+// a same-site path as the sign-in requires.
 function goSignIn() {
-  const ret = currentRoute();
-  location.assign(`/auth/login?return=${encodeURIComponent(ret)}`);
+  location.assign(`/auth/login?return=${encodeURIComponent(`/${currentRoute()}`)}`);
 }
 
 async function signOutNow() {
@@ -395,6 +408,17 @@ async function signOutNow() {
   }
   const next = body && typeof body === 'object' && (body.redirect || body.location || body.url);
   location.assign(typeof next === 'string' && next ? next : '/');
+}
+
+// sessionEnded offers to sign in again when an API call answers 401 (the
+// session expired or was ended elsewhere), once, without losing the page.
+function sessionEnded() {
+  if (document.querySelector('[data-testid="session-ended"]')) return;
+  const n = notify(t('session_ended'), 'error');
+  if (!n) return;
+  n.setAttribute('data-testid', 'session-ended');
+  n.querySelector('.notice-text').append(' ',
+    el('button', {type: 'button', class: 'btn btn-small btn-primary', onclick: goSignIn}, t('sign_in_again')));
 }
 
 // ---- start -----------------------------------------------------------------
@@ -432,6 +456,7 @@ async function boot() {
   renderHeader();
   renderFooter();
   window.addEventListener('hashchange', route);
+  window.addEventListener('kaz:unauthorized', sessionEnded);
   onLangChange(() => {
     renderHeader();
     renderFooter();
@@ -439,6 +464,21 @@ async function boot() {
   });
   document.body.classList.add('ready');
   await route();
+  startBackground();
+}
+
+// startBackground starts what runs on every page whatever the view: the
+// softphone (js/phone/banner.js's startPhone rings every open tab of the
+// agent). A missing or failing part never breaks the shell.
+async function startBackground() {
+  const phone = await optionalImport('phone/banner.js');
+  if (phone && typeof phone.startPhone === 'function') {
+    try {
+      await phone.startPhone({api, me: state.me, lang: lang(), navigate, params: {}, notify});
+    } catch (err) {
+      console.warn('kaz: phone failed to start', err);
+    }
+  }
 }
 
 boot();

@@ -462,8 +462,10 @@ export class PhoneClient extends EventTarget {
     if (this.calls.get(info.call_id)?.pc) this.finishQuiet(this.calls.get(info.call_id));
     const c = new Call({
       id: info.call_id, direction: info.direction || 'outbound', number: info.number || '', name: info.name || '',
-      state: 'connecting', started: info.started ? Date.parse(info.started) || Date.now() : Date.now(),
+      state: ['active', 'held'].includes(info.state) ? info.state : 'connecting',
+      started: info.started ? Date.parse(info.started) || Date.now() : Date.now(),
     });
+    c.held = c.state === 'held';
     c.answeredAt = c.started;
     this.calls.set(c.id, c);
     this.current = c;

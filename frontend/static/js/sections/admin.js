@@ -48,10 +48,11 @@ export async function render(root, ctx) {
   const panel = el('div', {class: 'admin-panel', 'data-testid': `admin-panel-${part}`});
   root.append(tabs, panel);
 
+  // The page title goes above the tabs, whoever wrote it.
   const title = () => {
-    if (!panel.querySelector('h1')) {
-      panel.prepend(heading(PARTS.includes(part) ? `${t('admin')} — ${t(part)}` : t('admin')));
-    }
+    let h1 = panel.querySelector('h1');
+    if (!h1) h1 = heading(PARTS.includes(part) ? `${t('admin')} — ${t(part)}` : t('admin'));
+    if (h1.parentNode === panel || !h1.parentNode) root.insertBefore(h1, tabs);
   };
   if (!PARTS.includes(part)) {
     title();

@@ -34,7 +34,7 @@ function clock(ms) {
   return h ? `${h}:${mm}:${ss}` : `${mm}:${ss}`;
 }
 
-/** render draws the phone panel into root. */
+/** render draws the phone panel into root; it returns the cleanup the shell calls on leaving. */
 export async function render(root, ctx) {
   ensureCSS();
   root.replaceChildren(el('h1', {text: t('title')}));
@@ -58,6 +58,7 @@ export async function render(root, ctx) {
   const echoNumber = st.echo_number || '*43';
   const panel = new Panel(root, ctx, client, echoNumber);
   panel.mount();
+  return () => panel.unmount();
 }
 
 class Panel {
@@ -168,7 +169,11 @@ class Panel {
 
     const onChange = () => this.update();
     const onStats = () => this.updateStats();
-    const onEnded = () => setTimeout(() => this.loadHistory(), 600);
+    // The server writes the history line as the call ends: read it soon, and again a little later.
+    const onEnded = () => {
+      setTimeout(() => this.loadHistory(), 600);
+      setTimeout(() => this.loadHistory(), 2500);
+    };
     const onDtmf = () => this.update();
     for (const [n, f] of [['change', onChange], ['stats', onStats], ['ended', onEnded], ['dtmf', onDtmf]]) {
       this.client.addEventListener(n, f);
@@ -251,6 +256,10 @@ class Panel {
     this.error.textContent = msg;
     this.error.hidden = !msg;
     this.error.classList.add('info');
+    clearTimeout(this.infoTimer);
+    this.infoTimer = setTimeout(() => {
+      if (this.error.classList.contains('info')) this.showError('');
+    }, 6000);
   }
 
   // ---- drawing ---------------------------------------------------------

@@ -1,0 +1,522 @@
+// Command davbench compares Kaz's WebDAV handler with Apache mod_dav_fs on
+// loopback, on the same data: PROPFIND Depth 1 allprop on a folder of
+// 10,000 files, one 1 GiB PUT and GET, and 4 KiB PUTs from 8 parallel
+// clients. It reports times, ratios and the servers' peak memory (RSS).
+//
+// Run it by hand (see README.md); it is not part of the test command:
+//
+//	go run ./bench/dav            # needs apache2 with mod_dav_fs, run as root
+//	go run ./bench/dav -big 256   # a smaller big file, in MiB
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	docstore "github.com/kazhq/kaz/docs-store"
+	"github.com/kazhq/kaz/docs-store/dav"
+	"github.com/kazhq/kaz/internal/sqldb"
+	"github.com/kazhq/kaz/server/auth"
+)
+
+var (
+	flagServe = flag.String("serve-kaz", "", "internal: serve Kaz's WebDAV on this data folder")
+	flagFiles = flag.Int("files", 10000, "files in the PROPFIND folder")
+	flagBig   = flag.Int("big", 1024, "size of the big PUT/GET in MiB")
+	flagSmall = flag.Int("small", 4000, "number of 4 KiB PUTs")
+	flagPar   = flag.Int("parallel", 8, "parallel clients for the 4 KiB PUTs")
+	flagRuns  = flag.Int("runs", 5, "PROPFIND repetitions (the median is reported)")
+	flagKeep  = flag.Bool("keep", false, "keep the temporary folder")
+)
+
+const benchUser, benchPass = "bench", "bench-secret"
+
+func main() {
+	flag.Parse()
+	log.SetFlags(0)
+	if *flagServe != "" {
+		if err := serveKaz(*flagServe); err != nil {
+			log.Fatal(err)
+		}
+		return
+	}
+	if err := run(); err != nil {
+		log.Fatal(err)
+	}
+}
+
+// serveKaz is the child process: Kaz's handler on a fresh store, behind a
+// Basic-auth check standing in for app passwords. It prints its URL.
+func serveKaz(dir string) error {
+	ctx := context.Background()
+	db, err := sqldb.OpenSQLite(ctx, filepath.Join(dir, "kaz.db"))
+	if err != nil {
+		return err
+	}
+	st, err := docstore.Open(ctx, docstore.DefaultConfig(), db, filepath.Join(dir, "blobs"), nil)
+	if err != nil {
+		return err
+	}
+	admin := &auth.Principal{User: "admin", Admin: true}
+	if _, err := st.CreateLibrary(ctx, admin, docstore.LibrarySpec{Name: "lib", Quota: -1,
+		Grants: []docstore.Grant{{Role: docstore.RoleEditor, Subject: "user:" + benchUser}}}); err != nil {
+		return err
+	}
+	p := &auth.Principal{User: benchUser}
+	h := dav.New(st, dav.Options{})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if u, pw, ok := r.BasicAuth(); !ok || u != benchUser || pw != benchPass {
+			w.Header().Set("WWW-Authenticate", `Basic realm="bench"`)
+			http.Error(w, "auth", http.StatusUnauthorized)
+			return
+		}
+		h.ServeHTTP(w, r.WithContext(auth.WithPrincipal(r.Context(), p)))
+	})}
+	fmt.Printf("http://%s/dav/lib\n", ln.Addr())
+	return srv.Serve(ln)
+}
+
+type target struct {
+	name string
+	base string // URL of the collection to work in, no trailing slash
+	user string
+	pid  int
+	rss  func() int64 // current RSS in bytes of the whole server
+	// files is the folder behind base, when the server keeps plain files
+	// (Apache).
+	files string
+}
+
+func run() error {
+	tmp, err := os.MkdirTemp("", "davbench-")
+	if err != nil {
+		return err
+	}
+	if !*flagKeep {
+		defer os.RemoveAll(tmp)
+	}
+	os.Chmod(tmp, 0o755)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+
+	kaz, stopKaz, err := startKaz(ctx, tmp)
+	if err != nil {
+		return fmt.Errorf("start kaz: %w", err)
+	}
+	defer stopKaz()
+	apache, stopApache, err := startApache(ctx, tmp)
+	if err != nil {
+		return fmt.Errorf("start apache: %w", err)
+	}
+	defer stopApache()
+
+	targets := []*target{kaz, apache}
+	for _, t := range targets {
+		fmt.Fprintf(os.Stderr, "%s: filling a folder of %d files…\n", t.name, *flagFiles)
+		if err := fill(t, *flagFiles); err != nil {
+			return fmt.Errorf("%s: fill: %w", t.name, err)
+		}
+	}
+	type row struct {
+		name         string
+		kaz, apache  float64
+		unit         string
+		higherBetter bool
+		rssK, rssA   int64
+	}
+	var rows []row
+	measure := func(t *target, fn func() (float64, error)) (float64, int64, error) {
+		var peak atomic.Int64
+		done := make(chan struct{})
+		go func() {
+			tk := time.NewTicker(20 * time.Millisecond)
+			defer tk.Stop()
+			for {
+				if r := t.rss(); r > peak.Load() {
+					peak.Store(r)
+				}
+				select {
+				case <-done:
+					return
+				case <-tk.C:
+				}
+			}
+		}()
+		v, err := fn()
+		close(done)
+		return v, peak.Load(), err
+	}
+	phases := []struct {
+		name         string
+		unit         string
+		higherBetter bool
+		fn           func(*target) (float64, error)
+	}{
+		{"PROPFIND Depth 1 allprop, " + strconv.Itoa(*flagFiles) + " files", "ms", false, propfindBench},
+		{fmt.Sprintf("PUT %d MiB", *flagBig), "MiB/s", true, bigPut},
+		{fmt.Sprintf("GET %d MiB", *flagBig), "MiB/s", true, bigGet},
+		{fmt.Sprintf("4 KiB PUTs, %d clients", *flagPar), "files/s", true, smallPuts},
+	}
+	for _, ph := range phases {
+		r := row{name: ph.name, unit: ph.unit, higherBetter: ph.higherBetter}
+		for _, t := range targets {
+			fmt.Fprintf(os.Stderr, "%s: %s…\n", t.name, ph.name)
+			v, rss, err := measure(t, func() (float64, error) { return ph.fn(t) })
+			if err != nil {
+				return fmt.Errorf("%s: %s: %w", t.name, ph.name, err)
+			}
+			if t == kaz {
+				r.kaz, r.rssK = v, rss
+			} else {
+				r.apache, r.rssA = v, rss
+			}
+		}
+		rows = append(rows, r)
+	}
+	fmt.Printf("\n| measure | Kaz | Apache mod_dav | Kaz / Apache | peak RSS Kaz | peak RSS Apache |\n|---|---|---|---|---|---|\n")
+	for _, r := range rows {
+		fmt.Printf("| %s | %.1f %s | %.1f %s | %.2f | %d MiB | %d MiB |\n", r.name, r.kaz, r.unit, r.apache, r.unit, r.kaz/r.apache, r.rssK>>20, r.rssA>>20)
+	}
+	return nil
+}
+
+func startKaz(ctx context.Context, tmp string) (*target, func(), error) {
+	dir := filepath.Join(tmp, "kaz")
+	os.MkdirAll(dir, 0o700)
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, nil, err
+	}
+	cmd := exec.CommandContext(ctx, exe, "-serve-kaz", dir)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, nil, err
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		return nil, nil, err
+	}
+	line, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil {
+		cmd.Process.Kill()
+		return nil, nil, fmt.Errorf("no URL from the kaz child: %w", err)
+	}
+	pid := cmd.Process.Pid
+	t := &target{name: "Kaz", base: strings.TrimSpace(line), user: benchUser, pid: pid, rss: func() int64 { return rssOf(pid) }}
+	return t, func() { cmd.Process.Kill(); cmd.Wait() }, nil
+}
+
+const apacheConf = `ServerRoot "{root}"
+ServerName 127.0.0.1
+Listen 127.0.0.1:{port}
+PidFile "{root}/httpd.pid"
+ErrorLog "{root}/error.log"
+LogLevel warn
+User www-data
+Group www-data
+LoadModule mpm_event_module /usr/lib/apache2/modules/mod_mpm_event.so
+LoadModule authz_core_module /usr/lib/apache2/modules/mod_authz_core.so
+LoadModule mime_module /usr/lib/apache2/modules/mod_mime.so
+LoadModule dav_module /usr/lib/apache2/modules/mod_dav.so
+LoadModule dav_fs_module /usr/lib/apache2/modules/mod_dav_fs.so
+TypesConfig /etc/mime.types
+DavLockDB "{root}/var/DavLock"
+DocumentRoot "{root}/htdocs"
+LimitRequestBody 0
+KeepAlive On
+MaxKeepAliveRequests 0
+<Directory "{root}/htdocs">
+  Dav On
+  Require all granted
+</Directory>
+`
+
+func startApache(ctx context.Context, tmp string) (*target, func(), error) {
+	bin, err := exec.LookPath("apache2")
+	if err != nil {
+		bin = "/usr/sbin/apache2"
+	}
+	root := filepath.Join(tmp, "apache")
+	for _, d := range []string{"htdocs/lib", "var"} {
+		if err := os.MkdirAll(filepath.Join(root, d), 0o755); err != nil {
+			return nil, nil, err
+		}
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, nil, err
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+	conf := strings.NewReplacer("{root}", root, "{port}", strconv.Itoa(port)).Replace(apacheConf)
+	confPath := filepath.Join(root, "httpd.conf")
+	if err := os.WriteFile(confPath, []byte(conf), 0o644); err != nil {
+		return nil, nil, err
+	}
+	exec.Command("chown", "-R", "www-data:www-data", filepath.Join(root, "htdocs"), filepath.Join(root, "var")).Run()
+	cmd := exec.CommandContext(ctx, bin, "-d", root, "-f", confPath, "-DFOREGROUND")
+	cmd.Stderr = os.Stderr
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		return nil, nil, err
+	}
+	base := fmt.Sprintf("http://127.0.0.1:%d/lib", port)
+	for i := 0; ; i++ {
+		res, err := http.Get(base + "/")
+		if err == nil {
+			res.Body.Close()
+			break
+		}
+		if i > 100 {
+			cmd.Process.Kill()
+			return nil, nil, fmt.Errorf("apache did not start: %w (see %s/error.log)", err, root)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	pid := cmd.Process.Pid
+	t := &target{name: "Apache", base: base, pid: pid, rss: func() int64 { return groupRSS(pid) }, files: filepath.Join(root, "htdocs", "lib")}
+	stop := func() {
+		syscall.Kill(-pid, syscall.SIGTERM)
+		done := make(chan struct{})
+		go func() { cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+			syscall.Kill(-pid, syscall.SIGKILL)
+			<-done
+		}
+	}
+	return t, stop, nil
+}
+
+// rssOf returns the resident set size of pid in bytes.
+func rssOf(pid int) int64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(l, "VmRSS:"); ok {
+			f := strings.Fields(v)
+			if len(f) > 0 {
+				n, _ := strconv.ParseInt(f[0], 10, 64)
+				return n << 10
+			}
+		}
+	}
+	return 0
+}
+
+// groupRSS sums the RSS of every process in pid's process group (Apache's
+// parent and its worker children).
+func groupRSS(pgid int) int64 {
+	ents, _ := os.ReadDir("/proc")
+	var total int64
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		if g, err := syscall.Getpgid(pid); err == nil && g == pgid {
+			total += rssOf(pid)
+		}
+	}
+	return total
+}
+
+var client = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64, DisableCompression: true}}
+
+func do(t *target, method, path string, body io.Reader, size int64, hdr map[string]string) (*http.Response, error) {
+	req, err := http.NewRequest(method, t.base+path, body)
+	if err != nil {
+		return nil, err
+	}
+	if body != nil {
+		req.ContentLength = size
+	}
+	if t.user != "" {
+		req.SetBasicAuth(benchUser, benchPass)
+	}
+	for k, v := range hdr {
+		req.Header.Set(k, v)
+	}
+	return client.Do(req)
+}
+
+// doExpect sends a request and checks its status, discarding the body.
+func doExpect(t *target, method, path string, body io.Reader, size int64, codes ...int) error {
+	res, err := do(t, method, path, body, size, nil)
+	return expect(res, err, codes...)
+}
+
+func expect(res *http.Response, err error, codes ...int) error {
+	if err != nil {
+		return err
+	}
+	io.Copy(io.Discard, res.Body)
+	res.Body.Close()
+	for _, c := range codes {
+		if res.StatusCode == c {
+			return nil
+		}
+	}
+	return fmt.Errorf("status %d", res.StatusCode)
+}
+
+// fill creates /big with n small files, 8 at a time.
+func fill(t *target, n int) error {
+	res, err := do(t, "MKCOL", "/big", nil, 0, nil)
+	if err := expect(res, err, 201); err != nil {
+		return err
+	}
+	return parallel(8, n, func(i int) error {
+		body := fmt.Sprintf("file %d\n", i)
+		return doExpect(t, "PUT", fmt.Sprintf("/big/f%05d.txt", i), strings.NewReader(body), int64(len(body)), 201, 204)
+	})
+}
+
+func parallel(workers, n int, fn func(int) error) error {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	var firstErr error
+	var mu sync.Mutex
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= n {
+					return
+				}
+				if err := fn(i); err != nil {
+					mu.Lock()
+					if firstErr == nil {
+						firstErr = err
+					}
+					mu.Unlock()
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return firstErr
+}
+
+const allprop = `<?xml version="1.0" encoding="utf-8"?><D:propfind xmlns:D="DAV:"><D:allprop/></D:propfind>`
+
+func propfindBench(t *target) (float64, error) {
+	var times []float64
+	for range *flagRuns {
+		start := time.Now()
+		res, err := do(t, "PROPFIND", "/big/", strings.NewReader(allprop), int64(len(allprop)), map[string]string{"Depth": "1", "Content-Type": "application/xml"})
+		if err != nil {
+			return 0, err
+		}
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != 207 {
+			return 0, fmt.Errorf("status %d", res.StatusCode)
+		}
+		if n := bytes.Count(b, []byte("</D:response>")); n != *flagFiles+1 {
+			return 0, fmt.Errorf("%d responses, want %d", n, *flagFiles+1)
+		}
+		times = append(times, float64(time.Since(start).Microseconds())/1000)
+	}
+	sort.Float64s(times)
+	return times[len(times)/2], nil
+}
+
+// patternReader yields n bytes of a repeating pattern without touching disk.
+type patternReader struct{ left int64 }
+
+func (p *patternReader) Read(b []byte) (int, error) {
+	if p.left <= 0 {
+		return 0, io.EOF
+	}
+	if int64(len(b)) > p.left {
+		b = b[:p.left]
+	}
+	for i := range b {
+		b[i] = byte(i * 7)
+	}
+	p.left -= int64(len(b))
+	return len(b), nil
+}
+
+func bigPut(t *target) (float64, error) {
+	size := int64(*flagBig) << 20
+	start := time.Now()
+	if err := doExpect(t, "PUT", "/big.bin", &patternReader{left: size}, size, 201, 204); err != nil {
+		return 0, err
+	}
+	if t.files != "" {
+		// mod_dav_fs does not sync on PUT; Kaz answers only once the
+		// content is durable. Count Apache's fsync too, for a fair figure.
+		f, err := os.Open(filepath.Join(t.files, "big.bin"))
+		if err != nil {
+			return 0, err
+		}
+		err = f.Sync()
+		f.Close()
+		if err != nil {
+			return 0, err
+		}
+	}
+	return float64(*flagBig) / time.Since(start).Seconds(), nil
+}
+
+func bigGet(t *target) (float64, error) {
+	start := time.Now()
+	res, err := do(t, "GET", "/big.bin", nil, 0, nil)
+	if err != nil {
+		return 0, err
+	}
+	n, err := io.Copy(io.Discard, res.Body)
+	res.Body.Close()
+	if err != nil {
+		return 0, err
+	}
+	if n != int64(*flagBig)<<20 {
+		return 0, fmt.Errorf("got %d bytes", n)
+	}
+	return float64(*flagBig) / time.Since(start).Seconds(), nil
+}
+
+func smallPuts(t *target) (float64, error) {
+	if err := doExpect(t, "MKCOL", "/small", nil, 0, 201); err != nil {
+		return 0, err
+	}
+	body := bytes.Repeat([]byte("k"), 4096)
+	start := time.Now()
+	err := parallel(*flagPar, *flagSmall, func(i int) error {
+		b := append([]byte(strconv.Itoa(i)), body[:4096-len(strconv.Itoa(i))]...)
+		return doExpect(t, "PUT", fmt.Sprintf("/small/s%05d.bin", i), bytes.NewReader(b), int64(len(b)), 201, 204)
+	})
+	if err != nil {
+		return 0, err
+	}
+	return float64(*flagSmall) / time.Since(start).Seconds(), nil
+}

@@ -1,0 +1,387 @@
+// Command search benchmarks Kaz's embedded search engine against SQLite
+// FTS5 (modernc.org/sqlite, tokenizer "unicode61 remove_diacritics 2") on
+// the same corpus of real French text (Debian manpages-fr, cut into
+// documents) and the same queries. It is run by hand, not by go test:
+//
+//	go run ./bench/search -n 10000
+//	go run ./bench/search -n 100000 -out /tmp/kaz-bench
+//
+// It reports indexing throughput (docs/s), index size ÷ text size, query
+// latency p50/p99 (single terms, two common terms with highlighting, fuzzy
+// and prefix queries) and freshness (docstore write until searchable
+// through the indexer, polling as the server does).
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"context"
+	"database/sql"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"log"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	_ "modernc.org/sqlite"
+
+	docstore "github.com/kazhq/kaz/docs-store"
+	"github.com/kazhq/kaz/internal/sqldb"
+	"github.com/kazhq/kaz/search"
+	"github.com/kazhq/kaz/search/bleve"
+	"github.com/kazhq/kaz/server/auth"
+)
+
+func main() {
+	n := flag.Int("n", 10000, "number of documents")
+	out := flag.String("out", "", "work folder (default: a temporary folder, removed at the end)")
+	corpusDir := flag.String("corpus", "/usr/share/man/fr", "folder of gzipped French man pages")
+	libs := flag.Int("libraries", 4, "number of libraries (Bleve shards)")
+	runs := flag.Int("runs", 200, "runs per query kind")
+	fresh := flag.Int("fresh", 50, "freshness samples")
+	flag.Parse()
+	ctx := context.Background()
+	dir := *out
+	if dir == "" {
+		d, err := os.MkdirTemp("", "kaz-bench-*")
+		if err != nil {
+			log.Fatal(err)
+		}
+		defer os.RemoveAll(d)
+		dir = d
+	}
+	paras, err := loadCorpus(*corpusDir)
+	if err != nil {
+		log.Fatal(err)
+	}
+	docs, textBytes := makeDocs(paras, *n, *libs)
+	fmt.Printf("corpus: %d paragraphs from %s; %d documents, %.1f MB of text, %d libraries\n", len(paras), *corpusDir, len(docs), float64(textBytes)/1e6, *libs)
+
+	// Indexing.
+	kaz, kazRate := indexKaz(ctx, filepath.Join(dir, "bleve"), docs)
+	defer kaz.Close()
+	fts, ftsRate := indexFTS(ctx, filepath.Join(dir, "fts.db"), docs)
+	defer fts.Close()
+	kazSize := dirSize(filepath.Join(dir, "bleve"))
+	ftsSize := dirSize(filepath.Join(dir, "fts.db")) + dirSize(filepath.Join(dir, "fts.db-wal"))
+	fmt.Printf("\n%-34s %14s %14s %10s\n", "", "Kaz (Bleve)", "FTS5", "ratio")
+	fmt.Printf("%-34s %14.0f %14.0f %10.2f\n", "indexing (docs/s)", kazRate, ftsRate, kazRate/ftsRate)
+	fmt.Printf("%-34s %14.2f %14.2f %10.2f\n", "index size ÷ text size", float64(kazSize)/float64(textBytes), float64(ftsSize)/float64(textBytes), float64(kazSize)/float64(ftsSize))
+
+	// Queries.
+	var all []string
+	for i := 0; i < *libs; i++ {
+		all = append(all, fmt.Sprintf("lib%d", i))
+	}
+	kinds := []struct {
+		name  string
+		kaz   []string
+		fts   []string
+		ftsOK bool
+	}{
+		{"single term", []string{"fichier ", "utilisateur ", "répertoire ", "commande ", "option "}, []string{"fichier", "utilisateur", "repertoire", "commande", "option"}, true},
+		{"two common terms + highlight", []string{"fichier option ", "commande utilisateur ", "valeur défaut ", "système fichiers "}, []string{"fichier option", "commande utilisateur", "valeur defaut", "systeme fichiers"}, true},
+		{"fuzzy (one typo)", []string{"utilisatuer ", "repertiore ", "comande ", "fichiiers "}, nil, false},
+		{"prefix (as you type)", []string{"fich", "utilis", "répert", "comm"}, []string{"fich*", "utilis*", "repert*", "comm*"}, true},
+	}
+	fmt.Printf("\n%-34s %9s %9s %9s %9s %8s\n", "latency (ms)", "Kaz p50", "Kaz p99", "FTS p50", "FTS p99", "p99 ratio")
+	for _, k := range kinds {
+		kp50, kp99 := measure(*runs, k.kaz, func(q string) {
+			res, err := kaz.Search(ctx, search.Query{Text: q, Libraries: all, Limit: 20})
+			if err != nil {
+				log.Fatal(err)
+			}
+			_ = res
+		})
+		if !k.ftsOK {
+			fmt.Printf("%-34s %9.2f %9.2f %9s %9s %8s\n", k.name, kp50, kp99, "n/a", "n/a", "n/a")
+			continue
+		}
+		fp50, fp99 := measure(*runs, k.fts, func(q string) { ftsQuery(ctx, fts, q, all) })
+		fmt.Printf("%-34s %9.2f %9.2f %9.2f %9.2f %8.2f\n", k.name, kp50, kp99, fp50, fp99, kp99/fp99)
+	}
+
+	// Freshness through docstore and the indexer.
+	fp50, fp99 := freshness(ctx, filepath.Join(dir, "fresh"), *fresh)
+	fmt.Printf("\nfreshness (docstore write → searchable, polling 150 ms): p50 %.0f ms, p99 %.0f ms (FTS5: synchronous insert, ~0)\n", fp50, fp99)
+}
+
+var (
+	roffEscape = regexp.MustCompile(`\\f[BIRPC1-4]|\\f\(..|\\\(..|\\\*\(..|\\\*.|\\[&|^%e]|\\s[-+]?\d`)
+	roffMacro  = regexp.MustCompile(`^\.(\S+)\s*(.*)$`)
+)
+
+// loadCorpus reads the man pages and returns their paragraphs as plain
+// text (roff requests dropped, font escapes removed).
+func loadCorpus(root string) ([]string, error) {
+	var paras []string
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".gz") {
+			return err
+		}
+		f, err := os.Open(p)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		zr, err := gzip.NewReader(f)
+		if err != nil {
+			return nil
+		}
+		data, err := io.ReadAll(zr)
+		if err != nil {
+			return nil
+		}
+		var cur strings.Builder
+		flush := func() {
+			if s := strings.TrimSpace(cur.String()); len(s) > 40 {
+				paras = append(paras, s)
+			}
+			cur.Reset()
+		}
+		sc := bufio.NewScanner(bytes.NewReader(data))
+		sc.Buffer(make([]byte, 1<<20), 1<<20)
+		for sc.Scan() {
+			line := sc.Text()
+			if strings.HasPrefix(line, `.\"`) || strings.HasPrefix(line, `'\"`) {
+				continue
+			}
+			if m := roffMacro.FindStringSubmatch(line); m != nil {
+				switch m[1] {
+				case "PP", "P", "LP", "SH", "SS", "TP", "IP", "HP", "sp", "br":
+					flush()
+				}
+				switch m[1] {
+				case "B", "I", "BI", "IB", "BR", "RB", "IR", "RI", "SH", "SS", "IP":
+					cur.WriteString(strings.ReplaceAll(roffEscape.ReplaceAllString(m[2], ""), `"`, "") + " ")
+				}
+				continue
+			}
+			cur.WriteString(roffEscape.ReplaceAllString(line, "") + " ")
+		}
+		flush()
+		return nil
+	})
+	if len(paras) == 0 && err == nil {
+		err = fmt.Errorf("no text found under %s (install manpages-fr)", root)
+	}
+	return paras, err
+}
+
+// makeDocs builds n documents of 1 to 4 KB from consecutive paragraphs at
+// random places (seeded: the same corpus on every run).
+func makeDocs(paras []string, n, libs int) ([]search.Document, int64) {
+	r := rand.New(rand.NewPCG(1, 2))
+	docs := make([]search.Document, n)
+	var total int64
+	base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for i := range docs {
+		target := 1000 + r.IntN(3000)
+		j := r.IntN(len(paras))
+		var b strings.Builder
+		for b.Len() < target {
+			b.WriteString(paras[j%len(paras)])
+			b.WriteString("\n\n")
+			j++
+		}
+		lib := fmt.Sprintf("lib%d", i%libs)
+		name := fmt.Sprintf("document-%06d.txt", i)
+		docs[i] = search.Document{Library: lib, Path: fmt.Sprintf("/dossier-%03d/%s", i%500, name), Name: name, Type: "txt",
+			Author: fmt.Sprintf("agent%02d", i%40), Size: int64(b.Len()), Modified: base.Add(time.Duration(i) * time.Minute), Content: b.String()}
+		total += int64(b.Len())
+	}
+	return docs, total
+}
+
+func indexKaz(ctx context.Context, dir string, docs []search.Document) (*bleve.Engine, float64) {
+	eng, err := bleve.Open(ctx, dir, nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	start := time.Now()
+	for i := 0; i < len(docs); i += 500 {
+		if err := eng.Apply(ctx, &search.Batch{Put: docs[i:min(i+500, len(docs))]}); err != nil {
+			log.Fatal(err)
+		}
+	}
+	return eng, float64(len(docs)) / time.Since(start).Seconds()
+}
+
+func indexFTS(ctx context.Context, path string, docs []search.Document) (*sql.DB, float64) {
+	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)")
+	if err != nil {
+		log.Fatal(err)
+	}
+	db.SetMaxOpenConns(1)
+	if _, err := db.ExecContext(ctx, `CREATE VIRTUAL TABLE docs USING fts5(library UNINDEXED, path UNINDEXED, name, author UNINDEXED, content, tokenize = "unicode61 remove_diacritics 2")`); err != nil {
+		log.Fatal(err)
+	}
+	start := time.Now()
+	for i := 0; i < len(docs); i += 500 {
+		tx, err := db.BeginTx(ctx, nil)
+		if err != nil {
+			log.Fatal(err)
+		}
+		st, err := tx.PrepareContext(ctx, `INSERT INTO docs (library, path, name, author, content) VALUES (?, ?, ?, ?, ?)`)
+		if err != nil {
+			log.Fatal(err)
+		}
+		for _, d := range docs[i:min(i+500, len(docs))] {
+			if _, err := st.ExecContext(ctx, d.Library, d.Path, d.Name, d.Author, d.Content); err != nil {
+				log.Fatal(err)
+			}
+		}
+		st.Close()
+		if err := tx.Commit(); err != nil {
+			log.Fatal(err)
+		}
+	}
+	rate := float64(len(docs)) / time.Since(start).Seconds()
+	if _, err := db.ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
+		log.Fatal(err)
+	}
+	return db, rate
+}
+
+// ftsQuery runs what FTS5 offers for the same need: MATCH restricted to the
+// readable libraries, ranked by bm25, 20 rows with a highlighted snippet.
+func ftsQuery(ctx context.Context, db *sql.DB, q string, libs []string) {
+	args := []any{q}
+	for _, l := range libs {
+		args = append(args, l)
+	}
+	rows, err := db.QueryContext(ctx, `SELECT library, path, name, snippet(docs, 4, '<mark>', '</mark>', '…', 30) FROM docs WHERE docs MATCH ? AND library IN (`+strings.TrimSuffix(strings.Repeat("?,", len(libs)), ",")+`) ORDER BY rank LIMIT 20`, args...)
+	if err != nil {
+		log.Fatal(err)
+	}
+	for rows.Next() {
+		var a, b, c, d string
+		if err := rows.Scan(&a, &b, &c, &d); err != nil {
+			log.Fatal(err)
+		}
+	}
+	rows.Close()
+}
+
+func measure(runs int, queries []string, fn func(string)) (p50, p99 float64) {
+	for _, q := range queries { // warm up
+		fn(q)
+	}
+	var ds []float64
+	for i := 0; i < runs; i++ {
+		q := queries[i%len(queries)]
+		start := time.Now()
+		fn(q)
+		ds = append(ds, float64(time.Since(start).Microseconds())/1000)
+	}
+	slices.Sort(ds)
+	return ds[len(ds)/2], ds[min(len(ds)-1, len(ds)*99/100)]
+}
+
+// freshness writes documents through docstore and measures the time until
+// the indexer (run as the server runs it) makes each searchable.
+func freshness(ctx context.Context, dir string, samples int) (p50, p99 float64) {
+	db, err := sqldb.OpenSQLite(ctx, filepath.Join(dir, "kaz.db"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer db.Close()
+	st, err := docstore.Open(ctx, docstore.DefaultConfig(), db, filepath.Join(dir, "blobs"), nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	admin := &auth.Principal{User: "bench", Admin: true, Groups: []string{"admins"}}
+	if _, err := st.CreateLibrary(ctx, admin, docstore.LibrarySpec{Name: "bench", Grants: []docstore.Grant{{Role: docstore.RoleOwner, Subject: "group:admins"}}}); err != nil {
+		log.Fatal(err)
+	}
+	eng, err := bleve.Open(ctx, filepath.Join(dir, "index"), nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer eng.Close()
+	ix, err := search.NewIndexer(ctx, db, eng, storeSource{st}, "bleve", search.Config{}, nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	rctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { ix.Run(rctx); close(done) }()
+	defer func() { cancel(); <-done }()
+	var ds []float64
+	for i := 0; i < samples; i++ {
+		word := fmt.Sprintf("fraicheur%dx%d", i, rand.IntN(1e9))
+		body := []byte("Note de service " + word + " pour le télétravail.")
+		start := time.Now()
+		if _, _, err := st.Put(ctx, admin, "bench", fmt.Sprintf("/note-%d.txt", i), bytes.NewReader(body), docstore.PutOptions{Size: int64(len(body))}); err != nil {
+			log.Fatal(err)
+		}
+		for {
+			res, err := eng.Search(ctx, search.Query{Text: word + " ", Libraries: []string{"bench"}})
+			if err != nil {
+				log.Fatal(err)
+			}
+			if len(res.Hits) > 0 {
+				break
+			}
+			if time.Since(start) > 30*time.Second {
+				log.Fatal("freshness: document never searchable")
+			}
+			time.Sleep(2 * time.Millisecond)
+		}
+		ds = append(ds, float64(time.Since(start).Microseconds())/1000)
+		time.Sleep(time.Duration(rand.IntN(100)) * time.Millisecond) // desynchronise from the poll
+	}
+	slices.Sort(ds)
+	return ds[len(ds)/2], ds[min(len(ds)-1, len(ds)*99/100)]
+}
+
+func dirSize(p string) int64 {
+	var n int64
+	filepath.Walk(p, func(_ string, info os.FileInfo, err error) error {
+		if err == nil && !info.IsDir() {
+			n += info.Size()
+		}
+		return nil
+	})
+	return n
+}
+
+// storeSource adapts docstore to search.Source (as server/wire_search.go
+// does; the benchmark does not import the server).
+type storeSource struct{ st *docstore.Store }
+
+func (d storeSource) Changes(ctx context.Context, after int64, limit int) ([]search.Change, error) {
+	cs, err := d.st.Changes(ctx, after, limit)
+	out := make([]search.Change, len(cs))
+	for i, c := range cs {
+		out[i] = search.Change{Seq: c.Seq, Time: c.Time, Kind: search.ChangeKind(c.Kind), Library: c.Library, Path: c.Path, OldPath: c.OldPath, IsDir: c.IsDir}
+	}
+	return out, err
+}
+
+func item(it docstore.Item) search.Item {
+	return search.Item{Library: it.Library, Path: it.Path, Name: it.Name, IsDir: it.IsDir, Size: it.Size, ContentType: it.ContentType, Modified: it.Modified, ModifiedBy: it.ModifiedBy}
+}
+
+func (d storeSource) Open(ctx context.Context, lib, p string) (io.ReadCloser, search.Item, error) {
+	rc, it, err := d.st.OpenSystem(ctx, lib, p)
+	if errors.Is(err, docstore.ErrNotFound) {
+		err = search.ErrNotFound
+	}
+	return rc, item(it), err
+}
+
+func (d storeSource) Walk(ctx context.Context, lib, p string, fn func(search.Item) error) error {
+	return d.st.Walk(ctx, lib, p, func(it docstore.Item) error { return fn(item(it)) })
+}
+
+func (d storeSource) LibraryNames(ctx context.Context) ([]string, error) { return d.st.LibraryNames(ctx) }
