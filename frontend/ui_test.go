@@ -313,6 +313,46 @@ func TestWebApplicationInBrowser(t *testing.T) {
 		shot(t, ctx, "kaz-admin-users.png")
 	})
 
+	t.Run("UIComponentsWork", func(t *testing.T) {
+		w.Reset()
+		visit(t, ctx, f.URL+"/#/")
+		waitView(t, ctx, "home")
+		var got string
+		script := `import('/assets/` + frontend.Version() + `/js/ui.js').then((ui) => {
+			const root = document.querySelector('[data-testid="view-home"]');
+			const p = ui.progress('rapport-annuel.docx');
+			root.prepend(p.element);
+			p.set(512, 1024);
+			const bar = p.element.querySelector('progress');
+			root.prepend(ui.errorBanner({message: 'Espace de stockage insuffisant. / Not enough storage space.'}));
+			ui.notify('Document enregistré.', 'success', 0);
+			window.__dialog = ui.confirmDialog({title: 'Supprimer « budget.xlsx » ?', message: 'Il ira dans la corbeille.', confirm: 'Supprimer', danger: true});
+			return [bar.value, p.element.querySelector('.progress-text').textContent,
+				document.querySelector('#notices [role=status]') ? 'notice' : 'no notice',
+				document.querySelector('dialog[open]') ? 'dialog' : 'no dialog'].join('|');
+		})`
+		if err := chromedp.Run(ctx, chromedp.Evaluate(script, &got, func(p *runtime.EvaluateParams) *runtime.EvaluateParams { return p.WithAwaitPromise(true) })); err != nil {
+			t.Fatal(err)
+		}
+		if got != "50|50 %|notice|dialog" {
+			t.Errorf("components: %q", got)
+		}
+		checkA11y(t, ctx, "components")
+		shot(t, ctx, "kaz-components.png")
+		var confirmed bool
+		if err := chromedp.Run(ctx,
+			chromedp.Click(`[data-testid="dialog-confirm"]`, chromedp.ByQuery),
+			chromedp.Evaluate(`window.__dialog`, &confirmed, func(p *runtime.EvaluateParams) *runtime.EvaluateParams { return p.WithAwaitPromise(true) })); err != nil {
+			t.Fatal(err)
+		}
+		if !confirmed {
+			t.Error("confirming the dialog resolved false")
+		}
+		for _, p := range w.Problems(nil) {
+			t.Errorf("components: %s", p)
+		}
+	})
+
 	t.Run("UnknownRouteShowsNotFound", func(t *testing.T) {
 		w.Reset()
 		visit(t, ctx, f.URL+"/#/nulle-part")

@@ -725,7 +725,7 @@ func ParseSize(s string) (int64, error) {
 	if s == "0" || s == "UNLIMITED" || s == "NONE" {
 		return -1, nil
 	}
-	s = strings.TrimSuffix(strings.TrimSuffix(s, "B"), "I")
+	s = strings.TrimSpace(strings.TrimSuffix(strings.TrimSuffix(strings.TrimSuffix(s, "B"), "O"), "I"))
 	mult := float64(1)
 	if n := len(s); n > 0 {
 		switch s[n-1] {

@@ -262,7 +262,9 @@ func (c *Config) Normalize() {
 			scheme = "http"
 		}
 		host := c.Server.Listen
-		if h, p, err := net.SplitHostPort(host); err == nil && (h == "" || h == "0.0.0.0" || h == "::") {
+		// A host name rather than a loopback address: security keys
+		// (WebAuthn) refuse IP addresses as relying-party ids.
+		if h, p, err := net.SplitHostPort(host); err == nil && (h == "" || h == "0.0.0.0" || h == "::" || h == "127.0.0.1" || h == "::1") {
 			host = net.JoinHostPort("localhost", p)
 		}
 		c.Server.PublicURL = scheme + "://" + host

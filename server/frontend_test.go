@@ -69,7 +69,7 @@ func TestWebAppServedWithSecurityHeaders(t *testing.T) {
 
 func TestWebAppUnauthenticatedVisitGoesToSignIn(t *testing.T) {
 	k := testenv.NewServer(t, nil)
-	ctx := testenv.Browser(t, testenv.BrowserOptions{Timeout: 60 * time.Second})
+	ctx := frontendtest.Browser(t, 60*time.Second)
 	w, err := frontendtest.Watch(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -159,7 +159,7 @@ func TestWebAppSignedInShowsEverySection(t *testing.T) {
 	k := testenv.NewServer(t, nil)
 	k.AddUser(t, "adiallo", "correct horse battery staple", "agents", "admins")
 	secret := k.EnrolTOTP(t, "adiallo")
-	ctx := testenv.Browser(t, testenv.BrowserOptions{Timeout: 100 * time.Second})
+	ctx := frontendtest.Browser(t, 100*time.Second)
 	w, err := frontendtest.Watch(ctx)
 	if err != nil {
 		t.Fatal(err)

@@ -41,7 +41,9 @@ func meInBrowser(t *testing.T, ctx context.Context) meResult {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-	t.Fatalf("fetch /api/me: %v", err)
+	var loc, text string
+	chromedp.Run(ctx, chromedp.Location(&loc), chromedp.Evaluate(`document.body ? document.body.innerText : ''`, &text))
+	t.Fatalf("fetch /api/me at %s: %v\npage: %s", loc, err, text)
 	return m
 }
 
@@ -84,6 +86,10 @@ func signOut(t *testing.T, ctx context.Context, base string) {
 		t.Fatalf("sign out: %v", err)
 	}
 	waitPath(t, ctx, "/auth/signed-out")
+	// That page's Content-Security-Policy forbids fetch: ask from a plain one.
+	if err := chromedp.Run(ctx, chromedp.Navigate(base+"/healthz")); err != nil {
+		t.Fatal(err)
+	}
 	if m := meInBrowser(t, ctx); m.Status != 401 {
 		t.Fatalf("/api/me after sign-out: %d", m.Status)
 	}

@@ -72,6 +72,8 @@ type agentPeer struct {
 	pc   *webrtc.PeerConnection
 	rx   *pcmRecorder
 	stop chan struct{}
+
+	welcome Message
 }
 
 func dialAgent(t *testing.T, tp *testPhone, user string) *agentPeer {
@@ -87,7 +89,7 @@ func dialAgent(t *testing.T, tp *testPhone, user string) *agentPeer {
 	go a.read()
 	t.Cleanup(a.close)
 	a.send(Message{Type: "hello", Tab: fmt.Sprint(time.Now().UnixNano()), Available: ptr(true)})
-	a.expect("welcome", nil)
+	a.welcome = a.expect("welcome", nil)
 	return a
 }
 

@@ -783,7 +783,7 @@ func (c *call) tabGone(t *tab) {
 		return
 	}
 	c.mu.Lock()
-	c.grace = time.AfterFunc(c.p.cfg.ReconnectGrace, func() {
+	c.grace = time.AfterFunc(time.Duration(c.p.grace.Load()), func() {
 		if c.resumable() {
 			c.p.log.Info("reconnect grace over", "call_id", c.id, "user", c.agent.user)
 			c.hangup("hangup-local")

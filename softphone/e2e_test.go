@@ -247,8 +247,9 @@ func TestReloadedTabResumesCallAndGraceEndsAbandonedOne(t *testing.T) {
 	// The tab reloads: WebSocket and PeerConnection drop.
 	alice.close()
 	reloaded := dialAgent(t, tp, "alice")
-	w := reloaded.expect("welcome", nil)
-	_ = w
+	if len(reloaded.welcome.Calls) != 1 || reloaded.welcome.Calls[0].CallID != callID {
+		t.Fatalf("welcome does not offer the call to resume: %+v", reloaded.welcome)
+	}
 	reloaded.send(Message{Type: "resume", CallID: callID, SDP: reloaded.offer()})
 	ans := reloaded.expect("answer", func(m Message) bool { return m.CallID == callID })
 	reloaded.setAnswer(ans.SDP)
@@ -257,7 +258,7 @@ func TestReloadedTabResumesCallAndGraceEndsAbandonedOne(t *testing.T) {
 
 	// Dropped again and never resumed: after the grace the call ends with
 	// a BYE to the desk phone.
-	tp.cfg.ReconnectGrace = 500 * time.Millisecond
+	tp.grace.Store(int64(500 * time.Millisecond))
 	reloaded.close()
 	desk.waitEvent("CALL_CLOSED", "", 10*time.Second)
 	deadline := time.Now().Add(5 * time.Second)

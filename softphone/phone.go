@@ -41,6 +41,7 @@ type Phone struct {
 	dialogs map[string]*call  // by SIP dialog id
 	nActive int               // calls counted against MaxCalls
 
+	grace   atomic.Int64 // reconnection grace, ns (adjustable by tests)
 	pbxUp   atomic.Bool
 	pbxMu   sync.Mutex
 	pbxBack chan struct{} // closed (and replaced) when the PBX comes back
@@ -73,6 +74,7 @@ func New(ctx context.Context, cfg Config, db *sqldb.DB, dataDir string, log *slo
 	}
 	p := &Phone{cfg: cfg, log: log, store: st, agents: map[string]*agent{}, calls: map[string]*call{}, dialogs: map[string]*call{},
 		pbxBack: make(chan struct{}), stop: make(chan struct{})}
+	p.grace.Store(int64(cfg.ReconnectGrace))
 	if !cfg.Enabled() {
 		return p, nil
 	}

@@ -9,7 +9,6 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"os"
 	"strings"
 
 	"github.com/kazhq/kaz/internal/selfsigned"
@@ -80,6 +79,11 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	defer srv.Close()
+	if file, err := srv.BootstrapAdmin(ctx); err != nil {
+		return err
+	} else if file != "" {
+		fmt.Fprintf(stdout, "First start: an administrator account was created.\n  user:     admin\n  password: in %s (cat it, sign in, set up a second factor, then delete the file)\n", file)
+	}
 	ln, err := net.Listen("tcp", cfg.Server.Listen)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Server.Listen, err)
@@ -147,6 +151,5 @@ func cmdConfig(ctx context.Context, args []string, getenv func(string) string, s
 		src = "(no file: embedded defaults)"
 	}
 	fmt.Fprintf(stdout, "configuration OK: %s\n", src)
-	_ = os.Stdout
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -580,6 +581,9 @@ func (h *Handler) delete(rq *request) error {
 		return err
 	}
 	if err := h.store.Delete(rq.ctx(), rq.p, rq.lib, rq.rel, docstore.WriteOptions{LockTokens: tokens}); err != nil {
+		if errors.Is(err, docstore.ErrLocked) && h.lockedMembers(rq, tokens) {
+			return nil
+		}
 		return err
 	}
 	rq.w.WriteHeader(http.StatusNoContent)
@@ -648,4 +652,36 @@ func (h *Handler) copyMove(rq *request) error {
 		rq.w.WriteHeader(http.StatusNoContent)
 	}
 	return nil
+}
+
+// lockedMembers answers a refused DELETE or MOVE of a folder whose members
+// are locked with a 207 naming each locked member (RFC 4918 §9.6.1). It
+// reports false, writing nothing, when the lock is on the folder itself or
+// above it (a plain 423 then).
+func (h *Handler) lockedMembers(rq *request, tokens []string) bool {
+	locks, err := h.store.Locks(rq.ctx(), rq.p, rq.lib)
+	if err != nil {
+		return false
+	}
+	var hrefs []string
+	seen := map[string]bool{}
+	for _, l := range locks {
+		if !strings.HasPrefix(l.Path, strings.TrimSuffix(rq.rel, "/")+"/") || seen[l.Path] {
+			continue
+		}
+		if l.User == rq.p.User && slices.Contains(tokens, l.Token) {
+			continue
+		}
+		seen[l.Path] = true
+		hrefs = append(hrefs, h.href("/"+rq.lib+l.Path, false))
+	}
+	if len(hrefs) == 0 {
+		return false
+	}
+	ms := newMultistatus(rq.w, rq.r)
+	for _, href := range hrefs {
+		ms.status(href, http.StatusLocked, "<D:lock-token-submitted><D:href>"+escapeXML(href)+"</D:href></D:lock-token-submitted>")
+	}
+	ms.close()
+	return true
 }

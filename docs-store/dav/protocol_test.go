@@ -273,3 +273,20 @@ func TestOptionsWithoutCredentials(t *testing.T) {
 	}
 	e.do(t, call{method: "PROPFIND", path: "/dav/", user: "-", want: 401}, nil)
 }
+
+// TestDeleteFolderWithLockedMember answers 207 naming the locked member and
+// deletes nothing.
+func TestDeleteFolderWithLockedMember(t *testing.T) {
+	e := newEnv(t, 0)
+	e.do(t, call{method: "MKCOL", path: "/dav/lib/d", want: 201}, nil)
+	e.do(t, call{method: "PUT", path: "/dav/lib/d/a.txt", body: "a", want: 201}, nil)
+	e.do(t, call{method: "PUT", path: "/dav/lib/d/b.txt", body: "b", want: 201}, nil)
+	e.do(t, call{method: "LOCK", path: "/dav/lib/d/b.txt", user: "bob", body: strings.ReplaceAll(lockBody, "{owner}", "bob"), want: 200}, nil)
+	r := e.do(t, call{method: "DELETE", path: "/dav/lib/d", want: 207}, nil)
+	if !strings.Contains(r.body, "<D:href>/dav/lib/d/b.txt</D:href><D:status>HTTP/1.1 423 Locked</D:status>") {
+		t.Errorf("207 body does not name the locked member:\n%s", r.body)
+	}
+	if got := e.get(t, "/dav/lib/d/a.txt"); got != "a" {
+		t.Errorf("a.txt = %q after refused DELETE", got)
+	}
+}

@@ -1,0 +1,696 @@
+// sections/libraries.js — document libraries: the list of the agent's
+// libraries, the folder view (sort, breadcrumbs, drag-and-drop upload with
+// a progress bar per file, download, new folder, rename/move, delete to the
+// recycle bin, versions, locks, "open in desktop app"), the recycle bin, the
+// "map as a network drive" help and, for owners, the audit log.
+//
+// Routes: #/libraries, #/libraries/<lib>/<folder…>[?sort=name|modified|size&dir=asc|desc],
+// #/libraries/<lib>?view=trash|audit|map|locks.
+// API: /api/libraries… (server/api_docs.go).
+
+import {translator, formatDate, formatSize} from '../i18n.js';
+import {el, clear, heading, errorBanner, notify, confirmDialog, copyButton} from '../ui.js';
+
+const t = translator({
+  fr: {
+    title: 'Bibliothèques',
+    intro: 'Les bibliothèques de documents auxquelles vous avez accès.',
+    none: "Vous n'avez encore accès à aucune bibliothèque. Demandez à un administrateur de vous en ouvrir une.",
+    role_owner: 'Propriétaire', role_editor: 'Éditeur', role_reader: 'Lecteur',
+    used: '{used} utilisés', used_of: '{used} utilisés sur {quota}',
+    open: 'Ouvrir',
+    breadcrumbs: "Fil d'Ariane",
+    name: 'Nom', modified: 'Modifié le', modified_by: 'Modifié par', size: 'Taille', actions: 'Actions',
+    sort_by: 'Trier par {col}',
+    empty_folder: 'Ce dossier est vide. Déposez des fichiers ici ou utilisez « Envoyer des fichiers ».',
+    folder: 'Dossier', file: 'Fichier',
+    upload: 'Envoyer des fichiers', upload_label: 'Choisir des fichiers à envoyer',
+    drop_hint: 'Glissez-déposez des fichiers sur cette zone pour les envoyer dans ce dossier.',
+    uploading: 'Envoi de {name}', uploaded: '{name} envoyé.', upload_failed: "{name} n'a pas été envoyé : {message}",
+    uploads: 'Envois en cours',
+    uploads_done: '{n} fichier(s) envoyé(s).',
+    new_folder: 'Nouveau dossier', folder_name: 'Nom du dossier', create: 'Créer', created: 'Dossier {name} créé.',
+    download: 'Télécharger', versions: 'Versions', rename: 'Renommer ou déplacer', delete: 'Supprimer',
+    rename_title: 'Renommer ou déplacer « {name} »', new_path: 'Nouveau chemin dans la bibliothèque (par exemple /Archives/{name})',
+    move: 'Valider', moved: '« {name} » déplacé vers {path}.',
+    delete_title: 'Supprimer « {name} » ?', delete_text: "L'élément part dans la corbeille : il pourra être restauré pendant {days} jours.",
+    deleted: '« {name} » est dans la corbeille.',
+    locked_by: 'Verrouillé par {user}', force_unlock: 'Forcer le déverrouillage',
+    force_title: 'Forcer le déverrouillage de « {name} » ?', force_text: "{user} pourrait perdre ses modifications en cours. L'action est enregistrée dans le journal d'audit.",
+    unlocked: 'Verrou retiré.',
+    open_in: 'Ouvrir dans {app}', app_word: 'Word', app_excel: 'Excel', app_powerpoint: 'PowerPoint', app_libreoffice: 'LibreOffice',
+    versions_title: 'Versions de « {name} »', version: 'Version', current: 'actuelle', restore: 'Restaurer', close: 'Fermer',
+    restore_title: 'Restaurer la version {v} ?', restore_text: 'Elle devient une nouvelle version ; la version actuelle reste dans l’historique.',
+    restored_version: 'Version {v} restaurée.',
+    trash: 'Corbeille', trash_title: 'Corbeille — {lib}', trash_intro: 'Les éléments supprimés restent ici {days} jours, puis sont effacés définitivement.',
+    trash_empty_list: 'La corbeille est vide.', original_path: 'Emplacement d’origine', deleted_on: 'Supprimé le', deleted_by: 'Supprimé par',
+    restore_done: '« {name} » restauré dans {path}.', empty_trash: 'Vider la corbeille',
+    empty_title: 'Vider la corbeille ?', empty_text: 'Les éléments seront effacés définitivement. Cette action est irréversible.',
+    emptied: 'Corbeille vidée ({n} élément(s)).',
+    map: 'Connecter comme lecteur réseau', map_title: 'Connecter « {lib} » comme lecteur réseau',
+    map_intro: 'Vous pouvez ouvrir cette bibliothèque depuis l’explorateur de fichiers de votre ordinateur. Utilisez votre identifiant et un mot de passe d’application (pas votre mot de passe habituel).',
+    map_url: 'Adresse WebDAV', map_password: 'Créer un mot de passe d’application',
+    map_windows: 'Windows', map_windows_steps: 'Ouvrez l’Explorateur, clic droit sur « Ce PC » → « Connecter un lecteur réseau… », choisissez une lettre et collez l’adresse. Ou, dans une invite de commandes :',
+    map_macos: 'macOS', map_macos_steps: 'Dans le Finder, menu « Aller » → « Se connecter au serveur… » (⌘K), collez l’adresse puis « Se connecter ».',
+    map_linux: 'Linux', map_linux_steps: 'Dans Fichiers (GNOME) ou Dolphin (KDE), « Autres emplacements » → « Connexion à un serveur », saisissez :',
+    map_linux_mount: 'Ou montez-la avec davfs2 :',
+    audit: "Journal d'audit", audit_title: "Journal d'audit — {lib}", audit_csv: 'Exporter en CSV', when: 'Date', who: 'Qui', from: 'Adresse', action: 'Action', path: 'Chemin', detail: 'Détail',
+    more: 'Plus ancien…', no_audit: 'Aucune entrée.',
+    locks: 'Verrous', locks_title: 'Verrous actifs — {lib}', no_locks: 'Aucun verrou actif.', expires: 'Expire le', holder: 'Détenu par',
+    back: 'Retour au dossier',
+    loading: 'Chargement…',
+    err_403: "Votre rôle dans cette bibliothèque ne permet pas cette action.",
+    err_404: 'Élément introuvable (ou vous n’y avez pas accès).',
+    err_409: 'Un élément porte déjà ce nom, ou le dossier parent n’existe pas.',
+    err_412: 'L’élément a changé entre-temps, ou la destination existe déjà.',
+    err_423: 'L’élément est verrouillé par une autre personne (document ouvert).',
+    err_507: 'Le quota de la bibliothèque est dépassé.',
+    err_400: 'Nom invalide (caractères interdits, nom réservé ou trop long), ou envoi incomplet.',
+    truncated: 'Ce dossier est très grand : seuls les {n} premiers éléments sont affichés. Utilisez un lecteur réseau pour tout voir.',
+  },
+  en: {
+    title: 'Libraries',
+    intro: 'The document libraries you have access to.',
+    none: 'You do not have access to any library yet. Ask an administrator to open one for you.',
+    role_owner: 'Owner', role_editor: 'Editor', role_reader: 'Reader',
+    used: '{used} used', used_of: '{used} used of {quota}',
+    open: 'Open',
+    breadcrumbs: 'Breadcrumbs',
+    name: 'Name', modified: 'Modified', modified_by: 'Modified by', size: 'Size', actions: 'Actions',
+    sort_by: 'Sort by {col}',
+    empty_folder: 'This folder is empty. Drop files here or use “Upload files”.',
+    folder: 'Folder', file: 'File',
+    upload: 'Upload files', upload_label: 'Choose files to upload',
+    drop_hint: 'Drag and drop files onto this area to upload them into this folder.',
+    uploading: 'Uploading {name}', uploaded: '{name} uploaded.', upload_failed: '{name} was not uploaded: {message}',
+    uploads: 'Uploads',
+    uploads_done: '{n} file(s) uploaded.',
+    new_folder: 'New folder', folder_name: 'Folder name', create: 'Create', created: 'Folder {name} created.',
+    download: 'Download', versions: 'Versions', rename: 'Rename or move', delete: 'Delete',
+    rename_title: 'Rename or move “{name}”', new_path: 'New path in the library (for example /Archive/{name})',
+    move: 'Confirm', moved: '“{name}” moved to {path}.',
+    delete_title: 'Delete “{name}”?', delete_text: 'The item goes to the recycle bin: it can be restored for {days} days.',
+    deleted: '“{name}” is in the recycle bin.',
+    locked_by: 'Locked by {user}', force_unlock: 'Force unlock',
+    force_title: 'Force unlock “{name}”?', force_text: '{user} might lose unsaved changes. The action is recorded in the audit log.',
+    unlocked: 'Lock removed.',
+    open_in: 'Open in {app}', app_word: 'Word', app_excel: 'Excel', app_powerpoint: 'PowerPoint', app_libreoffice: 'LibreOffice',
+    versions_title: 'Versions of “{name}”', version: 'Version', current: 'current', restore: 'Restore', close: 'Close',
+    restore_title: 'Restore version {v}?', restore_text: 'It becomes a new version; the current one stays in the history.',
+    restored_version: 'Version {v} restored.',
+    trash: 'Recycle bin', trash_title: 'Recycle bin — {lib}', trash_intro: 'Deleted items stay here for {days} days, then are removed for good.',
+    trash_empty_list: 'The recycle bin is empty.', original_path: 'Original location', deleted_on: 'Deleted', deleted_by: 'Deleted by',
+    restore_done: '“{name}” restored to {path}.', empty_trash: 'Empty the recycle bin',
+    empty_title: 'Empty the recycle bin?', empty_text: 'The items will be removed for good. This cannot be undone.',
+    emptied: 'Recycle bin emptied ({n} item(s)).',
+    map: 'Map as a network drive', map_title: 'Map “{lib}” as a network drive',
+    map_intro: 'You can open this library from your computer’s file manager. Use your user name and an app password (not your usual password).',
+    map_url: 'WebDAV address', map_password: 'Create an app password',
+    map_windows: 'Windows', map_windows_steps: 'Open File Explorer, right-click “This PC” → “Map network drive…”, pick a letter and paste the address. Or, in a command prompt:',
+    map_macos: 'macOS', map_macos_steps: 'In Finder, “Go” menu → “Connect to Server…” (⌘K), paste the address, then “Connect”.',
+    map_linux: 'Linux', map_linux_steps: 'In Files (GNOME) or Dolphin (KDE), “Other Locations” → “Connect to Server”, type:',
+    map_linux_mount: 'Or mount it with davfs2:',
+    audit: 'Audit log', audit_title: 'Audit log — {lib}', audit_csv: 'Export as CSV', when: 'When', who: 'Who', from: 'Address', action: 'Action', path: 'Path', detail: 'Detail',
+    more: 'Older…', no_audit: 'No entries.',
+    locks: 'Locks', locks_title: 'Active locks — {lib}', no_locks: 'No active lock.', expires: 'Expires', holder: 'Held by',
+    back: 'Back to the folder',
+    loading: 'Loading…',
+    err_403: 'Your role in this library does not allow this.',
+    err_404: 'Item not found (or you do not have access).',
+    err_409: 'An item already has this name, or the parent folder does not exist.',
+    err_412: 'The item changed meanwhile, or the destination already exists.',
+    err_423: 'The item is locked by someone else (document open).',
+    err_507: 'The library’s quota is exceeded.',
+    err_400: 'Invalid name (forbidden characters, reserved or too long), or incomplete upload.',
+    truncated: 'This folder is very large: only the first {n} items are shown. Use a network drive to see everything.',
+  },
+});
+
+let cssLoaded = false;
+function loadCSS() {
+  if (cssLoaded || document.querySelector('link[data-kaz-libraries-css]')) return;
+  cssLoaded = true;
+  const l = document.createElement('link');
+  l.rel = 'stylesheet';
+  l.href = new URL('./libraries.css', import.meta.url).pathname;
+  l.setAttribute('data-kaz-libraries-css', '');
+  document.head.append(l);
+}
+
+/** message turns an ApiError into plain words in the current language. */
+function message(err) {
+  const known = {400: 'err_400', 403: 'err_403', 404: 'err_404', 409: 'err_409', 412: 'err_412', 423: 'err_423', 507: 'err_507'};
+  if (err && known[err.status]) return t(known[err.status]);
+  return (err && err.message) || String(err);
+}
+
+const enc = encodeURIComponent;
+const apiBase = (lib) => `/api/libraries/${enc(lib)}`;
+const joinPath = (dir, name) => (dir === '/' ? `/${name}` : `${dir}/${name}`);
+const baseName = (p) => p.slice(p.lastIndexOf('/') + 1);
+/** folderHash is the route of a folder. */
+function folderHash(lib, path, query) {
+  const segs = path.split('/').filter(Boolean).map(enc);
+  return `#/libraries/${[enc(lib), ...segs].join('/')}${query ? `?${query}` : ''}`;
+}
+function fileURL(lib, path, extra) {
+  return `${apiBase(lib)}/files?path=${enc(path)}${extra || ''}`;
+}
+
+/** render is the section's entry point. */
+export async function render(root, ctx) {
+  loadCSS();
+  const rest = (ctx.params && ctx.params.rest) || [];
+  if (rest.length === 0) return renderList(root, ctx);
+  const lib = rest[0];
+  const path = `/${rest.slice(1).join('/')}`.replace(/\/+$/, '') || '/';
+  switch (ctx.params.view) {
+    case 'trash': return renderTrash(root, ctx, lib);
+    case 'audit': return renderAudit(root, ctx, lib);
+    case 'map': return renderMap(root, ctx, lib);
+    case 'locks': return renderLocks(root, ctx, lib);
+    default: return renderFolder(root, ctx, lib, path);
+  }
+}
+
+function roleText(role) {
+  return role ? t(`role_${role}`) : '';
+}
+
+async function renderList(root, ctx) {
+  clear(root);
+  root.append(heading(t('title')), el('p', {class: 'muted'}, t('intro')));
+  let data;
+  try {
+    data = await ctx.api('GET', '/api/libraries');
+  } catch (err) {
+    root.append(errorBanner({message: message(err)}));
+    return;
+  }
+  const libs = (data && data.libraries) || [];
+  if (!libs.length) {
+    root.append(el('p', {class: 'banner banner-info', 'data-testid': 'libraries-none'}, t('none')));
+    return;
+  }
+  root.append(el('ul', {class: 'cards', 'data-testid': 'libraries-list'}, libs.map((l) => el('li', {class: 'card card-section', 'data-testid': `library-card-${l.name}`},
+    el('div', {class: 'card-head'}, el('h2', {}, el('a', {href: folderHash(l.name, '/'), 'data-testid': 'library-link'}, l.name))),
+    el('p', {}, l.description || ''),
+    el('p', {class: 'lib-quota'}, el('span', {class: 'badge badge-info'}, roleText(l.role)), ' ',
+      l.quota > 0 ? t('used_of', {used: formatSize(l.used), quota: formatSize(l.quota)}) : t('used', {used: formatSize(l.used)})),
+    el('a', {class: 'btn btn-primary', href: folderHash(l.name, '/')}, t('open'))))));
+}
+
+function breadcrumbs(lib, path, extra) {
+  const segs = path.split('/').filter(Boolean);
+  const items = [el('li', {}, el('a', {href: folderHash(lib, '/'), 'aria-current': segs.length === 0 && !extra ? 'page' : null}, lib))];
+  segs.forEach((s, i) => {
+    const p = `/${segs.slice(0, i + 1).join('/')}`;
+    items.push(el('li', {}, el('a', {href: folderHash(lib, p), 'aria-current': i === segs.length - 1 && !extra ? 'page' : null}, s)));
+  });
+  if (extra) items.push(el('li', {}, el('a', {href: '#', 'aria-current': 'page', onclick: (e) => e.preventDefault()}, extra)));
+  return el('nav', {class: 'breadcrumbs', 'aria-label': t('breadcrumbs'), 'data-testid': 'breadcrumbs'}, el('ol', {}, items));
+}
+
+/** promptDialog asks for one value; resolves the string or null. */
+function promptDialog({title, label, value, confirm}) {
+  return new Promise((resolve) => {
+    const id = `i${Math.random().toString(36).slice(2, 9)}`;
+    const input = el('input', {id, type: 'text', value: value || '', required: true, 'data-testid': 'dialog-input', autocomplete: 'off'});
+    const form = el('form', {class: 'lib-form', method: 'dialog'},
+      el('label', {for: id}, label), input,
+      el('div', {class: 'dialog-actions'},
+        el('button', {type: 'button', class: 'btn', 'data-testid': 'dialog-cancel', onclick: () => dlg.close()}, t('close')),
+        el('button', {type: 'submit', class: 'btn btn-primary', 'data-testid': 'dialog-confirm'}, confirm)));
+    const titleId = `${id}t`;
+    const dlg = el('dialog', {class: 'dialog', 'aria-labelledby': titleId, 'data-testid': 'dialog'}, el('h2', {id: titleId}, title), form);
+    let result = null;
+    form.addEventListener('submit', (e) => {
+      e.preventDefault();
+      result = input.value.trim() || null;
+      dlg.close();
+    });
+    dlg.addEventListener('close', () => { dlg.remove(); resolve(result); });
+    document.body.append(dlg);
+    dlg.showModal();
+    input.focus();
+    input.select();
+  });
+}
+
+const SORTS = ['name', 'modified', 'size'];
+
+function sortItems(items, key, dir) {
+  const mul = dir === 'desc' ? -1 : 1;
+  const coll = new Intl.Collator(undefined, {numeric: true, sensitivity: 'base'});
+  return [...items].sort((a, b) => {
+    if (a.is_dir !== b.is_dir) return a.is_dir ? -1 : 1;
+    let c = 0;
+    if (key === 'modified') c = new Date(a.modified) - new Date(b.modified);
+    else if (key === 'size') c = a.size - b.size;
+    if (c === 0) c = coll.compare(a.name, b.name);
+    return c * mul;
+  });
+}
+
+async function renderFolder(root, ctx, lib, path) {
+  clear(root);
+  const title = heading(path === '/' ? lib : baseName(path));
+  root.append(title, breadcrumbs(lib, path));
+  const status = el('div', {class: 'visually-hidden', role: 'status', 'aria-live': 'polite', 'data-testid': 'folder-status'});
+  root.append(status);
+  let data;
+  try {
+    data = await ctx.api('GET', `${apiBase(lib)}/items?path=${enc(path)}`);
+  } catch (err) {
+    root.append(errorBanner({message: message(err)}));
+    return;
+  }
+  if (!data.item.is_dir) {
+    // A file's address: offer it for download.
+    root.append(el('p', {}, el('a', {class: 'btn btn-primary', href: fileURL(lib, path), download: baseName(path)}, t('download'))));
+    return;
+  }
+  const role = data.role;
+  const canWrite = role === 'editor' || role === 'owner';
+  const isOwner = role === 'owner';
+  let trashDays = 93;
+
+  // Toolbar.
+  const fileInput = el('input', {type: 'file', multiple: true, class: 'visually-hidden', id: 'lib-upload-input', 'data-testid': 'upload-input', 'aria-label': t('upload_label')});
+  const toolbar = el('div', {class: 'lib-toolbar', role: 'toolbar', 'aria-label': t('actions')},
+    canWrite ? el('label', {for: 'lib-upload-input', class: 'btn btn-primary', 'data-testid': 'upload-button', tabindex: '0',
+      onkeydown: (e) => { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); fileInput.click(); } }}, t('upload')) : null,
+    canWrite ? fileInput : null,
+    canWrite ? el('button', {type: 'button', class: 'btn', 'data-testid': 'new-folder-button', onclick: newFolder}, t('new_folder')) : null,
+    el('span', {class: 'spacer'}),
+    el('a', {class: 'btn btn-ghost', href: folderHash(lib, '/', 'view=trash'), 'data-testid': 'trash-link'}, t('trash')),
+    el('a', {class: 'btn btn-ghost', href: folderHash(lib, '/', 'view=locks'), 'data-testid': 'locks-link'}, t('locks')),
+    el('a', {class: 'btn btn-ghost', href: folderHash(lib, '/', 'view=map'), 'data-testid': 'map-drive-link'}, t('map')),
+    isOwner ? el('a', {class: 'btn btn-ghost', href: folderHash(lib, '/', 'view=audit'), 'data-testid': 'audit-link'}, t('audit')) : null);
+  root.append(toolbar);
+  if (data.truncated) root.append(el('p', {class: 'banner banner-warning'}, t('truncated', {n: data.items.length})));
+
+  const uploads = el('ul', {class: 'lib-uploads', 'aria-label': t('uploads'), 'data-testid': 'uploads'});
+  const drop = el('div', {class: 'lib-drop', 'data-testid': 'drop-zone'});
+  if (canWrite) drop.append(el('p', {class: 'lib-drop-hint'}, t('drop_hint')));
+  root.append(uploads, drop);
+
+  let sortKey = SORTS.includes(ctx.params.sort) ? ctx.params.sort : 'name';
+  let sortDir = ctx.params.dir === 'desc' ? 'desc' : 'asc';
+  let items = data.items || [];
+  const tableHost = el('div');
+  drop.append(tableHost);
+  const panel = el('div', {class: 'lib-panel'});
+  root.append(panel);
+
+  function header(col, label) {
+    const active = sortKey === col;
+    const aria = active ? (sortDir === 'asc' ? 'ascending' : 'descending') : 'none';
+    return el('th', {scope: 'col', 'aria-sort': aria, class: col === 'size' ? 'num' : null},
+      el('button', {type: 'button', class: 'sort', 'data-testid': `sort-${col}`, 'aria-label': t('sort_by', {col: label}), onclick: () => {
+        if (sortKey === col) sortDir = sortDir === 'asc' ? 'desc' : 'asc';
+        else { sortKey = col; sortDir = 'asc'; }
+        history.replaceState(null, '', folderHash(lib, path, `sort=${sortKey}&dir=${sortDir}`));
+        draw();
+      }}, label, active ? (sortDir === 'asc' ? ' ▲' : ' ▼') : ''));
+  }
+
+  function row(it) {
+    const itemPath = joinPath(path, it.name);
+    const link = it.is_dir
+      ? el('a', {href: folderHash(lib, itemPath), 'data-testid': 'item-link'}, it.name)
+      : el('a', {href: fileURL(lib, itemPath), download: it.name, 'data-testid': 'item-link'}, it.name);
+    const lock = it.locked_by
+      ? el('span', {class: 'badge badge-warn lib-lock', 'data-testid': 'lock-badge', title: it.lock_expires ? `${t('expires')} ${formatDate(it.lock_expires)}` : null},
+        '🔒 ', t('locked_by', {user: it.locked_by}))
+      : null;
+    const acts = el('div', {class: 'lib-row-actions'});
+    if (!it.is_dir) {
+      acts.append(el('a', {class: 'btn btn-small', href: fileURL(lib, itemPath), download: it.name, 'data-testid': 'download-button'}, t('download')));
+      acts.append(el('button', {type: 'button', class: 'btn btn-small', 'data-testid': 'versions-button', onclick: () => showVersions(it, itemPath)}, t('versions')));
+      const openHost = el('span', {class: 'lib-open'});
+      acts.append(openHost);
+      desktopLinks(ctx, lib, itemPath, openHost);
+    }
+    if (canWrite) {
+      acts.append(el('button', {type: 'button', class: 'btn btn-small', 'data-testid': 'rename-button', onclick: () => renameItem(it, itemPath)}, t('rename')));
+      acts.append(el('button', {type: 'button', class: 'btn btn-small btn-danger', 'data-testid': 'delete-button', onclick: () => deleteItem(it, itemPath)}, t('delete')));
+    }
+    if (isOwner && it.locked_by && it.lock_token) {
+      acts.append(el('button', {type: 'button', class: 'btn btn-small', 'data-testid': 'force-unlock-button', onclick: () => forceUnlock(it)}, t('force_unlock')));
+    }
+    return el('tr', {'data-testid': 'item-row', 'data-name': it.name, 'data-kind': it.is_dir ? 'folder' : 'file'},
+      el('th', {scope: 'row'}, el('span', {class: 'lib-name'}, el('span', {class: 'lib-icon', 'aria-label': it.is_dir ? t('folder') : t('file'), role: 'img'}, it.is_dir ? '📁' : '📄'), link, lock ? ' ' : null, lock)),
+      el('td', {}, formatDate(it.modified)),
+      el('td', {}, it.modified_by || ''),
+      el('td', {class: 'num'}, it.is_dir ? '' : formatSize(it.size)),
+      el('td', {class: 'actions'}, acts));
+  }
+
+  function draw() {
+    const sorted = sortItems(items, sortKey, sortDir);
+    clear(tableHost);
+    if (!sorted.length) {
+      tableHost.append(el('p', {class: 'muted', 'data-testid': 'folder-empty'}, t('empty_folder')));
+      return;
+    }
+    tableHost.append(el('div', {class: 'table-wrap'}, el('table', {class: 'table', 'data-testid': 'folder-table'},
+      el('thead', {}, el('tr', {}, header('name', t('name')), header('modified', t('modified')), el('th', {scope: 'col'}, t('modified_by')),
+        header('size', t('size')), el('th', {scope: 'col', class: 'actions'}, t('actions')))),
+      el('tbody', {}, sorted.map(row)))));
+  }
+  draw();
+
+  async function reload() {
+    try {
+      const d = await ctx.api('GET', `${apiBase(lib)}/items?path=${enc(path)}`);
+      items = d.items || [];
+      draw();
+    } catch (err) {
+      notify(message(err), 'error');
+    }
+  }
+
+  async function uploadFiles(files) {
+    if (!canWrite || !files.length) return;
+    let ok = 0;
+    for (const file of files) {
+      const bar = el('progress', {max: String(file.size || 1), value: '0', 'aria-label': t('uploading', {name: file.name})});
+      const pct = el('span', {'data-testid': 'upload-percent'}, '0 %');
+      const li = el('li', {'data-testid': 'upload-item', 'data-name': file.name}, el('span', {}, file.name), bar, pct);
+      uploads.append(li);
+      try {
+        await ctx.api.upload(fileURL(lib, joinPath(path, file.name), file.lastModified ? `&modified=${file.lastModified}` : ''), file, {
+          method: 'PUT',
+          headers: {'Content-Type': file.type || 'application/octet-stream'},
+          onProgress: (sent, total) => {
+            bar.max = total || 1;
+            bar.value = sent;
+            pct.textContent = `${total ? Math.round((sent / total) * 100) : 100} %`;
+          },
+        });
+        bar.value = bar.max;
+        pct.textContent = '100 %';
+        li.dataset.state = 'done';
+        ok++;
+        status.textContent = t('uploaded', {name: file.name});
+      } catch (err) {
+        li.dataset.state = 'error';
+        pct.textContent = message(err);
+        pct.className = 'is-error';
+        notify(t('upload_failed', {name: file.name, message: message(err)}), 'error');
+      }
+    }
+    if (ok) notify(t('uploads_done', {n: ok}), 'success');
+    await reload();
+  }
+
+  if (canWrite) {
+    fileInput.addEventListener('change', () => {
+      const files = [...fileInput.files];
+      fileInput.value = '';
+      uploadFiles(files);
+    });
+    drop.addEventListener('dragover', (e) => {
+      if (!e.dataTransfer || ![...e.dataTransfer.types].includes('Files')) return;
+      e.preventDefault();
+      e.dataTransfer.dropEffect = 'copy';
+      drop.classList.add('is-over');
+    });
+    drop.addEventListener('dragleave', (e) => { if (e.target === drop) drop.classList.remove('is-over'); });
+    drop.addEventListener('drop', (e) => {
+      e.preventDefault();
+      drop.classList.remove('is-over');
+      const files = [...((e.dataTransfer && e.dataTransfer.files) || [])];
+      uploadFiles(files);
+    });
+  }
+
+  async function newFolder() {
+    const name = await promptDialog({title: t('new_folder'), label: t('folder_name'), confirm: t('create')});
+    if (!name) return;
+    try {
+      await ctx.api('POST', `${apiBase(lib)}/folders`, {path: joinPath(path, name)});
+      notify(t('created', {name}), 'success');
+      await reload();
+    } catch (err) {
+      notify(message(err), 'error');
+    }
+  }
+
+  async function renameItem(it, itemPath) {
+    const to = await promptDialog({title: t('rename_title', {name: it.name}), label: t('new_path', {name: it.name}), value: itemPath, confirm: t('move')});
+    if (!to || to === itemPath) return;
+    try {
+      await ctx.api('POST', `${apiBase(lib)}/move`, {from: itemPath, to: to.startsWith('/') ? to : joinPath(path, to)});
+      notify(t('moved', {name: it.name, path: to}), 'success');
+      await reload();
+    } catch (err) {
+      notify(message(err), 'error');
+    }
+  }
+
+  async function deleteItem(it, itemPath) {
+    const ok = await confirmDialog({title: t('delete_title', {name: it.name}), message: t('delete_text', {days: trashDays}), confirm: t('delete'), danger: true});
+    if (!ok) return;
+    try {
+      await ctx.api('DELETE', `${apiBase(lib)}/items?path=${enc(itemPath)}`);
+      notify(t('deleted', {name: it.name}), 'success');
+      await reload();
+    } catch (err) {
+      notify(message(err), 'error');
+    }
+  }
+
+  async function forceUnlock(it) {
+    const ok = await confirmDialog({title: t('force_title', {name: it.name}), message: t('force_text', {user: it.locked_by}), confirm: t('force_unlock'), danger: true});
+    if (!ok) return;
+    try {
+      await ctx.api('POST', `${apiBase(lib)}/locks/force-unlock`, {token: it.lock_token});
+      notify(t('unlocked'), 'success');
+      await reload();
+    } catch (err) {
+      notify(message(err), 'error');
+    }
+  }
+
+  async function showVersions(it, itemPath) {
+    clear(panel);
+    const titleId = 'lib-versions-title';
+    const box = el('section', {class: 'card', 'aria-labelledby': titleId, 'data-testid': 'versions-panel'},
+      el('h2', {id: titleId, tabindex: '-1'}, t('versions_title', {name: it.name})));
+    panel.append(box);
+    let vs;
+    try {
+      vs = (await ctx.api('GET', `${apiBase(lib)}/versions?path=${enc(itemPath)}`)).versions || [];
+    } catch (err) {
+      box.append(errorBanner({message: message(err)}));
+      return;
+    }
+    box.append(el('div', {class: 'table-wrap'}, el('table', {class: 'table'},
+      el('thead', {}, el('tr', {}, ['version', 'modified', 'modified_by', 'size', 'actions'].map((k) => el('th', {scope: 'col', class: k === 'size' ? 'num' : null}, t(k))))),
+      el('tbody', {}, vs.map((v) => el('tr', {'data-testid': 'version-row', 'data-version': String(v.version)},
+        el('th', {scope: 'row'}, String(v.version), v.current ? ` (${t('current')})` : ''),
+        el('td', {}, formatDate(v.modified)),
+        el('td', {}, v.modified_by || ''),
+        el('td', {class: 'num'}, formatSize(v.size)),
+        el('td', {class: 'actions'}, el('div', {class: 'lib-row-actions'},
+          el('a', {class: 'btn btn-small', href: fileURL(lib, itemPath, `&version=${v.version}`), download: '', 'data-testid': 'version-download'}, t('download')),
+          canWrite && !v.current ? el('button', {type: 'button', class: 'btn btn-small', 'data-testid': 'version-restore', onclick: async () => {
+            const ok = await confirmDialog({title: t('restore_title', {v: v.version}), message: t('restore_text'), confirm: t('restore')});
+            if (!ok) return;
+            try {
+              await ctx.api('POST', `${apiBase(lib)}/versions/restore`, {path: itemPath, version: v.version});
+              notify(t('restored_version', {v: v.version}), 'success');
+              await reload();
+              await showVersions(it, itemPath);
+            } catch (err) {
+              notify(message(err), 'error');
+            }
+          }}, t('restore')) : null))))))));
+    box.append(el('p', {}, el('button', {type: 'button', class: 'btn', 'data-testid': 'versions-close', onclick: () => clear(panel)}, t('close'))));
+    box.querySelector('h2').focus();
+  }
+
+  // The purge delay, for the delete dialog (best effort).
+  ctx.api('GET', `${apiBase(lib)}/trash`).then((d) => { if (d && d.purge_days) trashDays = d.purge_days; }).catch(() => {});
+  return undefined;
+}
+
+const OFFICE = /\.(docx?|docm|dotx?|odt|rtf|xlsx?|xlsm|xltx?|ods|csv|pptx?|pptm|potx?|odp|odg)$/i;
+
+/** desktopLinks adds "Open in Word/LibreOffice" links for office documents. */
+async function desktopLinks(ctx, lib, path, host) {
+  if (!OFFICE.test(path)) return;
+  try {
+    const d = await ctx.api('GET', `${apiBase(lib)}/open-links?path=${enc(path)}`);
+    for (const [app, href] of Object.entries(d.links || {})) {
+      host.append(el('a', {class: 'btn btn-small btn-ghost', href, 'data-testid': `open-desktop-${app}`}, t('open_in', {app: t(`app_${app}`)})));
+    }
+  } catch {
+    // The links are a convenience; the download stays.
+  }
+}
+
+function subHeader(root, lib, titleText, extra) {
+  root.append(heading(titleText), breadcrumbs(lib, '/', extra),
+    el('p', {}, el('a', {href: folderHash(lib, '/'), 'data-testid': 'back-link'}, `← ${t('back')}`)));
+}
+
+async function renderTrash(root, ctx, lib) {
+  clear(root);
+  subHeader(root, lib, t('trash_title', {lib}), t('trash'));
+  const host = el('div', {'data-testid': 'trash-view'});
+  root.append(host);
+  async function draw() {
+    clear(host);
+    let data;
+    let role = '';
+    try {
+      data = await ctx.api('GET', `${apiBase(lib)}/trash`);
+      role = (await ctx.api('GET', apiBase(lib))).role;
+    } catch (err) {
+      host.append(errorBanner({message: message(err)}));
+      return;
+    }
+    host.append(el('p', {class: 'muted'}, t('trash_intro', {days: data.purge_days})));
+    const entries = data.entries || [];
+    if (role === 'owner' && entries.length) {
+      host.append(el('p', {}, el('button', {type: 'button', class: 'btn btn-danger', 'data-testid': 'trash-empty', onclick: async () => {
+        const ok = await confirmDialog({title: t('empty_title'), message: t('empty_text'), confirm: t('empty_trash'), danger: true});
+        if (!ok) return;
+        try {
+          const r = await ctx.api('DELETE', `${apiBase(lib)}/trash`);
+          notify(t('emptied', {n: r.removed}), 'success');
+          draw();
+        } catch (err) {
+          notify(message(err), 'error');
+        }
+      }}, t('empty_trash'))));
+    }
+    if (!entries.length) {
+      host.append(el('p', {class: 'banner banner-info', 'data-testid': 'trash-none'}, t('trash_empty_list')));
+      return;
+    }
+    const canWrite = role === 'editor' || role === 'owner';
+    host.append(el('div', {class: 'table-wrap'}, el('table', {class: 'table', 'data-testid': 'trash-table'},
+      el('thead', {}, el('tr', {}, [t('name'), t('original_path'), t('deleted_on'), t('deleted_by'), t('size'), t('actions')].map((h) => el('th', {scope: 'col'}, h)))),
+      el('tbody', {}, entries.map((e) => el('tr', {'data-testid': 'trash-row', 'data-name': e.name},
+        el('th', {scope: 'row'}, e.is_dir ? '📁 ' : '📄 ', e.name),
+        el('td', {}, e.path),
+        el('td', {}, formatDate(e.deleted)),
+        el('td', {}, e.deleted_by),
+        el('td', {class: 'num'}, formatSize(e.size)),
+        el('td', {class: 'actions'}, canWrite ? el('button', {type: 'button', class: 'btn btn-small', 'data-testid': 'trash-restore', onclick: async () => {
+          try {
+            const it = await ctx.api('POST', `${apiBase(lib)}/trash/${e.id}/restore`);
+            notify(t('restore_done', {name: e.name, path: it.path}), 'success');
+            draw();
+          } catch (err) {
+            notify(message(err), 'error');
+          }
+        }}, t('restore')) : null)))))));
+  }
+  await draw();
+}
+
+async function renderLocks(root, ctx, lib) {
+  clear(root);
+  subHeader(root, lib, t('locks_title', {lib}), t('locks'));
+  const host = el('div', {'data-testid': 'locks-view'});
+  root.append(host);
+  async function draw() {
+    clear(host);
+    let data;
+    let role = '';
+    try {
+      data = await ctx.api('GET', `${apiBase(lib)}/locks`);
+      role = (await ctx.api('GET', apiBase(lib))).role;
+    } catch (err) {
+      host.append(errorBanner({message: message(err)}));
+      return;
+    }
+    const locks = data.locks || [];
+    if (!locks.length) {
+      host.append(el('p', {class: 'banner banner-info'}, t('no_locks')));
+      return;
+    }
+    host.append(el('div', {class: 'table-wrap'}, el('table', {class: 'table', 'data-testid': 'locks-table'},
+      el('thead', {}, el('tr', {}, [t('path'), t('holder'), t('expires'), t('actions')].map((h) => el('th', {scope: 'col'}, h)))),
+      el('tbody', {}, locks.map((l) => el('tr', {'data-testid': 'lock-row'},
+        el('th', {scope: 'row'}, l.path), el('td', {}, l.user), el('td', {}, formatDate(l.expires)),
+        el('td', {class: 'actions'}, role === 'owner' && l.token ? el('button', {type: 'button', class: 'btn btn-small', 'data-testid': 'force-unlock-button', onclick: async () => {
+          const ok = await confirmDialog({title: t('force_title', {name: l.path}), message: t('force_text', {user: l.user}), confirm: t('force_unlock'), danger: true});
+          if (!ok) return;
+          try {
+            await ctx.api('POST', `${apiBase(lib)}/locks/force-unlock`, {token: l.token});
+            notify(t('unlocked'), 'success');
+            draw();
+          } catch (err) {
+            notify(message(err), 'error');
+          }
+        }}, t('force_unlock')) : null)))))));
+  }
+  await draw();
+}
+
+async function renderMap(root, ctx, lib) {
+  clear(root);
+  subHeader(root, lib, t('map_title', {lib}), t('map'));
+  let info;
+  try {
+    info = await ctx.api('GET', apiBase(lib));
+  } catch (err) {
+    root.append(errorBanner({message: message(err)}));
+    return;
+  }
+  const url = info.dav_url;
+  const user = (ctx.me && (ctx.me.user || ctx.me.name)) || 'VOTRE-IDENTIFIANT';
+  const u = new URL(url);
+  const davs = `${u.protocol === 'https:' ? 'davs' : 'dav'}://${u.host}${u.pathname}`;
+  const mountPoint = `/mnt/${lib}`;
+  const section = (titleKey, stepsKey, code) => el('section', {class: 'card'},
+    el('h2', {}, t(titleKey)), el('p', {}, t(stepsKey)), code ? el('pre', {}, el('code', {}, code)) : null);
+  root.append(el('div', {class: 'lib-map', 'data-testid': 'map-help'},
+    el('p', {}, t('map_intro')),
+    el('p', {}, el('strong', {}, `${t('map_url')} : `), el('code', {'data-testid': 'map-url'}, url), ' ', copyButton(url)),
+    el('p', {}, el('a', {class: 'btn btn-primary', href: '#/account', 'data-testid': 'map-app-password'}, t('map_password'))),
+    el('div', {class: 'grid-2'},
+      section('map_windows', 'map_windows_steps', `net use * "${url}" /user:${user} /persistent:yes`),
+      section('map_macos', 'map_macos_steps', url),
+      el('section', {class: 'card'}, el('h2', {}, t('map_linux')), el('p', {}, t('map_linux_steps')), el('pre', {}, el('code', {}, davs)),
+        el('p', {}, t('map_linux_mount')), el('pre', {}, el('code', {}, `sudo mount -t davfs "${url}" ${mountPoint}`))))));
+}
+
+async function renderAudit(root, ctx, lib) {
+  clear(root);
+  subHeader(root, lib, t('audit_title', {lib}), t('audit'));
+  const host = el('div', {'data-testid': 'audit-view'});
+  root.append(el('p', {}, el('a', {class: 'btn', href: `${apiBase(lib)}/audit.csv`, download: `audit-${lib}.csv`, 'data-testid': 'audit-csv'}, t('audit_csv'))), host);
+  const tbody = el('tbody');
+  const more = el('button', {type: 'button', class: 'btn', 'data-testid': 'audit-more'}, t('more'));
+  host.append(el('div', {class: 'table-wrap'}, el('table', {class: 'table', 'data-testid': 'audit-table'},
+    el('thead', {}, el('tr', {}, [t('when'), t('who'), t('from'), t('action'), t('path'), t('detail')].map((h) => el('th', {scope: 'col'}, h)))), tbody)));
+  let before = 0;
+  async function page() {
+    let data;
+    try {
+      data = await ctx.api('GET', `${apiBase(lib)}/audit?limit=100${before ? `&before=${before}` : ''}`);
+    } catch (err) {
+      host.prepend(errorBanner({message: message(err)}));
+      more.remove();
+      return;
+    }
+    const es = data.entries || [];
+    if (!es.length && !before) tbody.append(el('tr', {}, el('td', {colspan: '6'}, t('no_audit'))));
+    for (const e of es) {
+      tbody.append(el('tr', {'data-testid': 'audit-row'}, el('td', {}, formatDate(e.time)), el('td', {}, e.user), el('td', {}, e.ip),
+        el('td', {}, e.action), el('td', {}, e.path), el('td', {}, e.detail || '')));
+    }
+    if (es.length) before = es[es.length - 1].id;
+    if (es.length < 100) more.remove();
+  }
+  more.addEventListener('click', page);
+  host.append(el('p', {}, more));
+  await page();
+}
