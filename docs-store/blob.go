@@ -1,6 +1,7 @@
 package docstore
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -194,4 +195,18 @@ func (d *DiskBlobs) Walk(ctx context.Context, fn func(hash string, mod time.Time
 		}
 		return fn(name, info.ModTime())
 	})
+}
+
+// emptyContent reads as no bytes.
+type emptyContent struct{ *bytes.Reader }
+
+func (emptyContent) Close() error { return nil }
+
+// openBlob opens a content; the empty content needs no blob (the files a
+// LOCK creates on unmapped paths are empty).
+func (s *Store) openBlob(ctx context.Context, hash string) (io.ReadSeekCloser, error) {
+	if hash == emptyHash {
+		return emptyContent{bytes.NewReader(nil)}, nil
+	}
+	return s.blobs.Open(ctx, hash)
 }

@@ -148,7 +148,7 @@ func (s *Store) OpenFile(ctx context.Context, p *auth.Principal, lib, path strin
 	if it.IsDir {
 		return nil, it, fmt.Errorf("docstore: open %s%s: %w", l.name, cp, ErrIsDir)
 	}
-	f, err := s.blobs.Open(ctx, it.Hash)
+	f, err := s.openBlob(ctx, it.Hash)
 	if err != nil {
 		return nil, it, err
 	}

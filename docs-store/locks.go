@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/kazhq/kaz/internal/sqldb"
@@ -162,10 +161,6 @@ func (s *Store) Lock(ctx context.Context, p *auth.Principal, lib, path string, r
 	}
 	if req.Depth != DepthInfinity {
 		req.Depth = DepthZero
-	}
-	// The empty content a lock may need, stored before the transaction.
-	if _, _, err := s.blobs.Write(ctx, strings.NewReader(""), 0); err != nil {
-		return Lock{}, false, err
 	}
 	var lk Lock
 	created := false

@@ -54,7 +54,7 @@ func (s *Store) OpenSystem(ctx context.Context, lib, path string) (io.ReadCloser
 	if it.IsDir {
 		return nil, it, fmt.Errorf("docstore: open %s%s: %w", lib, cp, ErrIsDir)
 	}
-	f, err := s.blobs.Open(ctx, it.Hash)
+	f, err := s.openBlob(ctx, it.Hash)
 	if err != nil {
 		return nil, it, err
 	}

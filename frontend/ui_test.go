@@ -28,6 +28,7 @@ type fakeKaz struct {
 	*httptest.Server
 	mu       sync.Mutex
 	signedIn bool
+	meFails  bool     // GET /api/me answers 500 without a body
 	logouts  []string // X-Kaz-CSRF of each POST /auth/logout
 }
 
@@ -38,8 +39,12 @@ func newFakeKaz(t *testing.T) *fakeKaz {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /api/me", func(w http.ResponseWriter, r *http.Request) {
 		f.mu.Lock()
-		in := f.signedIn
+		in, fails := f.signedIn, f.meFails
 		f.mu.Unlock()
+		if fails {
+			w.WriteHeader(500)
+			return
+		}
 		if !in {
 			writeJSON(w, 401, map[string]any{"error": "authentication required", "status": 401})
 			return
@@ -206,6 +211,9 @@ func TestWebApplicationInBrowser(t *testing.T) {
 		if got := text(t, ctx, `document.querySelector('[data-nav="libraries"]').textContent`); got != "Libraries" {
 			t.Errorf("English nav = %q", got)
 		}
+		if got := text(t, ctx, `document.activeElement.getAttribute('data-testid')||document.activeElement.tagName`); got != "lang-switch" {
+			t.Errorf("after the switch focus is on %q, want the switch", got)
+		}
 		// The choice survives a reload.
 		visit(t, ctx, f.URL+"/#/account")
 		waitView(t, ctx, "account")
@@ -284,6 +292,9 @@ func TestWebApplicationInBrowser(t *testing.T) {
 				t.Fatal(err)
 			}
 			waitView(t, ctx, item.section)
+			if got := text(t, ctx, `document.activeElement.tagName`); got != "H1" {
+				t.Errorf("after the menu's %s link focus is on %q, want the view's H1", item.section, got)
+			}
 		}
 	})
 
@@ -350,6 +361,28 @@ func TestWebApplicationInBrowser(t *testing.T) {
 		}
 		for _, p := range w.Problems(nil) {
 			t.Errorf("components: %s", p)
+		}
+	})
+
+	t.Run("PolicyAllowsSameOriginSocketsAndBlocksOthers", func(t *testing.T) {
+		visit(t, ctx, f.URL+"/#/")
+		waitView(t, ctx, "home")
+		var got string
+		script := `new Promise((resolve) => {
+			const seen = [];
+			document.addEventListener('securitypolicyviolation', (e) => seen.push(e.violatedDirective + ' ' + e.blockedURI));
+			const ws = new WebSocket('ws://' + location.host + '/phone/ws');
+			const done = () => setTimeout(() => {
+				fetch('http://example.invalid/x').catch(() => {}).finally(() => setTimeout(() => resolve(seen.join(', ')), 200));
+			}, 50);
+			ws.onerror = done;
+			ws.onopen = () => { ws.close(); done(); };
+		})`
+		if err := chromedp.Run(ctx, chromedp.Evaluate(script, &got, func(p *runtime.EvaluateParams) *runtime.EvaluateParams { return p.WithAwaitPromise(true) })); err != nil {
+			t.Fatal(err)
+		}
+		if got != "connect-src http://example.invalid/x" {
+			t.Errorf("policy violations = %q, want only the foreign fetch", got)
 		}
 	})
 
@@ -498,6 +531,28 @@ func TestWebApplicationInBrowser(t *testing.T) {
 		if got := text(t, ctx, `new URLSearchParams(location.search).get('return')`); got != "/#/account" {
 			t.Errorf("return = %q, want /#/account", got)
 		}
+	})
+
+	t.Run("ServerErrorAtStartShowsPlainErrorAndRetry", func(t *testing.T) {
+		f.mu.Lock()
+		f.meFails = true
+		f.mu.Unlock()
+		visit(t, ctx, f.URL+"/#/")
+		if err := frontendtest.WaitFor(ctx, `document.querySelector('[data-testid="view-boot-error"] h1')`, 10*time.Second); err != nil {
+			t.Fatal(err)
+		}
+		want := "Le serveur a rencontré une erreur. Réessayez. / The server ran into an error. Try again."
+		if got := text(t, ctx, `document.querySelector('[data-testid="error-banner"]').textContent`); got != want {
+			t.Errorf("banner = %q, want %q", got, want)
+		}
+		checkA11y(t, ctx, "boot error")
+		f.mu.Lock()
+		f.meFails = false
+		f.mu.Unlock()
+		if err := chromedp.Run(ctx, chromedp.Click(`[data-testid="view-boot-error"] button`, chromedp.ByQuery)); err != nil {
+			t.Fatal(err)
+		}
+		waitView(t, ctx, "home")
 	})
 
 	t.Run("ServerDownShowsPlainBilingualError", func(t *testing.T) {

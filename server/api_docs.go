@@ -718,14 +718,15 @@ func (s *Server) apiAdminLibraries(w http.ResponseWriter, r *http.Request) error
 // ParseSize reads a size such as 500M, 10G, 1.5T, 2048 (bytes) or
 // "unlimited"/"0" (returned as -1, unlimited).
 func ParseSize(s string) (int64, error) {
-	s = strings.TrimSpace(strings.ToUpper(s))
+	in := s
+	s = strings.ReplaceAll(strings.ToUpper(strings.TrimSpace(s)), " ", "")
 	if s == "" {
 		return 0, nil
 	}
-	if s == "0" || s == "UNLIMITED" || s == "NONE" {
+	if s == "0" || s == "UNLIMITED" || s == "NONE" || s == "ILLIMITÉ" || s == "ILLIMITE" {
 		return -1, nil
 	}
-	s = strings.TrimSpace(strings.TrimSuffix(strings.TrimSuffix(strings.TrimSuffix(s, "B"), "O"), "I"))
+	s = strings.TrimSuffix(strings.TrimSuffix(strings.TrimSuffix(s, "B"), "O"), "I")
 	mult := float64(1)
 	if n := len(s); n > 0 {
 		switch s[n-1] {
@@ -744,7 +745,7 @@ func ParseSize(s string) (int64, error) {
 	}
 	f, err := strconv.ParseFloat(strings.ReplaceAll(s, ",", "."), 64)
 	if err != nil || f <= 0 || f*mult > 1<<62 {
-		return 0, fmt.Errorf("invalid size %q (for example 500M, 10G, 1T or unlimited)", s)
+		return 0, fmt.Errorf("invalid size %q (for example 500M, 10G, 1T or unlimited)", in)
 	}
 	return int64(f * mult), nil
 }

@@ -197,4 +197,29 @@ func TestBrowserSignInWithSecurityKey(t *testing.T) {
 	if m := meInBrowser(t, ctx); m.User != "bob" || !slices.Contains(m.AMR, "hwk") {
 		t.Fatalf("after key sign-in: %+v", m)
 	}
+
+	// The account page adds an authenticator app as a second factor.
+	var secret, state string
+	if err := chromedp.Run(ctx,
+		chromedp.Navigate(srv.URL+"/#/account"),
+		chromedp.WaitVisible(`[data-testid=mfa-key]`, chromedp.ByQuery),
+		chromedp.Click(`[data-testid=mfa-totp-add]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`[data-testid=mfa-totp-secret]`, chromedp.ByQuery),
+		chromedp.Text(`[data-testid=mfa-totp-secret]`, &secret, chromedp.ByQuery),
+	); err != nil {
+		t.Fatalf("account page: %v", err)
+	}
+	if err := chromedp.Run(ctx,
+		chromedp.SendKeys(`[data-testid=mfa-totp-code]`, srv.TOTPCode(t, "bob", strings.TrimSpace(secret)), chromedp.ByQuery),
+		chromedp.Click(`[data-testid=mfa-totp-confirm]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`[data-testid=mfa-totp-remove]`, chromedp.ByQuery),
+		chromedp.Text(`[data-testid=mfa-totp-state]`, &state, chromedp.ByQuery),
+	); err != nil {
+		var errText string
+		chromedp.Run(ctx, chromedp.Text(`[data-testid=mfa-error]`, &errText, chromedp.ByQuery))
+		t.Fatalf("enrol TOTP from the account page: %v (%q)", err, errText)
+	}
+	if state != "Activée" {
+		t.Errorf("TOTP state shown %q", state)
+	}
 }

@@ -104,3 +104,40 @@ func TestBuiltinProviderSignInThroughRelyingParty(t *testing.T) {
 		t.Errorf("/api/account/mfa: %d %s", resp.StatusCode, body)
 	}
 }
+
+// signInHTTP signs user in through the relying party with TOTP and returns
+// the browser.
+func signInHTTP(t *testing.T, srv *testenv.Server, user, secret string) *httpBrowser {
+	t.Helper()
+	b := newHTTPBrowser(t)
+	_, body := b.do("GET", srv.URL+"/auth/login", nil)
+	f := formOf(t, body)
+	f.Set("username", user)
+	f.Set("password", "un mot de passe solide")
+	_, body = b.do("POST", srv.URL+"/idp/login", f)
+	f = formOf(t, body)
+	f.Set("code", srv.TOTPCode(t, user, secret))
+	if resp, body := b.do("POST", srv.URL+"/idp/login/totp", f); resp.StatusCode != http.StatusOK {
+		t.Fatalf("sign-in of %s: %d %s", user, resp.StatusCode, body)
+	}
+	return b
+}
+
+func TestAdminUserListIsForAdministrators(t *testing.T) {
+	srv := testenv.NewServer(t, nil)
+	srv.AddUser(t, "root", "un mot de passe solide", "admins")
+	srv.AddUser(t, "agent", "un mot de passe solide", "staff")
+	admin := signInHTTP(t, srv, "root", srv.EnrolTOTP(t, "root"))
+	agent := signInHTTP(t, srv, "agent", srv.EnrolTOTP(t, "agent"))
+	resp, body := admin.do("GET", srv.URL+"/api/admin/users", nil)
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, `"name":"agent"`) {
+		t.Errorf("admin: %d %s", resp.StatusCode, body)
+	}
+	resp, body = admin.do("GET", srv.URL+"/api/admin/groups", nil)
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, `"name":"staff"`) {
+		t.Errorf("groups: %d %s", resp.StatusCode, body)
+	}
+	if resp, _ := agent.do("GET", srv.URL+"/api/admin/users", nil); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("agent: %d", resp.StatusCode)
+	}
+}

@@ -62,11 +62,13 @@ func newPhoneRig(t *testing.T) *phoneRig {
 		c.Phone.ReconnectGrace = 20 * time.Second
 	})
 	ctx := t.Context()
-	if err := kaz.Kaz().Dir().Add(ctx, directory.User{Name: "alice", DisplayName: "Alice Martin"}); err != nil {
+	if err := kaz.Kaz().Dir().Add(ctx, directory.User{Name: "alice", DisplayName: "Alice Martin", Groups: []string{"admins"}}); err != nil {
 		t.Fatal(err)
 	}
-	if err := kaz.Kaz().Dir().Add(ctx, directory.User{Name: "bob", DisplayName: "Bob Durand"}); err != nil {
-		t.Fatal(err)
+	for _, u := range []string{"bob", "carol"} {
+		if err := kaz.Kaz().Dir().Add(ctx, directory.User{Name: u, DisplayName: strings.ToUpper(u[:1]) + u[1:]}); err != nil {
+			t.Fatal(err)
+		}
 	}
 	store, err := softphone.OpenStore(ctx, kaz.Kaz().DB(), server.PhoneKeyPath(kaz.Cfg))
 	if err != nil {
@@ -356,6 +358,8 @@ func TestPhoneBrowserCalls(t *testing.T) {
 		r.waitJS(`Number(document.querySelector('[data-testid=missed-badge]')?.dataset.count) >= 1`, 10*time.Second, "missed-call badge")
 		r.waitJS(`!!document.querySelector('[data-testid=call-history] li[data-outcome=missed][data-direction=inbound]')`, 5*time.Second, "missed call in the history")
 		r.waitJS(`!!document.querySelector('[data-testid=call-history] li[data-outcome=answered][data-direction=outbound]')`, 5*time.Second, "answered outbound call in the history")
+		r.click("missed-badge")
+		r.waitJS(`document.querySelector('[data-testid=missed-badge]')?.dataset.count === '0'`, 5*time.Second, "badge cleared once seen")
 	})
 
 	t.Run("UnavailableAgentDoesNotRing", func(t *testing.T) {
@@ -397,6 +401,38 @@ func TestPhoneBrowserCalls(t *testing.T) {
 			t.Errorf("decline gave %q to the caller, want 486 or 603", p)
 		}
 		r.waitJS(`(() => { const b = document.querySelector('[data-testid=incoming-call]'); return !!b && b.hidden; })()`, 5*time.Second, "banner gone")
+	})
+
+	t.Run("AdminPageAndBannerOnEveryPage", func(t *testing.T) {
+		r.t = t
+		r.run(chromedp.Navigate(r.kaz.URL + "/#/admin/phone"))
+		r.waitJS(`!!document.querySelector('[data-testid=phone-accounts] tr[data-user=alice]')`, 10*time.Second, "accounts table")
+		r.waitJS(`!!document.querySelector('[data-testid=phone-live] tr[data-user=alice]')`, 10*time.Second, "live registrations")
+		r.run(chromedp.SetValue(`[data-testid=phone-account-user]`, "carol", chromedp.ByQuery),
+			chromedp.SetValue(`[data-testid=phone-account-extension]`, "1004", chromedp.ByQuery),
+			chromedp.SetValue(`[data-testid=phone-account-password]`, "carol-sip-pw", chromedp.ByQuery))
+		r.click("phone-account-save")
+		r.waitJS(`document.querySelector('[data-testid=phone-accounts] tr[data-user=carol]')?.textContent.includes('1004')`, 10*time.Second, "new account listed")
+		var pw string
+		r.run(chromedp.Evaluate(`document.querySelector('[data-testid=phone-account-password]').value + document.body.innerText`, &pw))
+		if strings.Contains(pw, "carol-sip-pw") {
+			t.Error("the password is shown after saving")
+		}
+		// Once the phone runs in the tab, an incoming call rings on any
+		// page of Kaz, not only on the phone panel.
+		r.run(chromedp.Navigate(r.kaz.URL + "/#/phone"))
+		r.waitJS(`document.querySelector('[data-testid=phone-status]')?.dataset.state === 'registered'`, 20*time.Second, "registered")
+		r.run(chromedp.Evaluate(`location.hash = '#/admin/phone'`, nil))
+		r.waitJS(`!!document.querySelector('[data-testid=phone-accounts]')`, 10*time.Second, "admin page")
+		mark := desk.Mark()
+		desk.Dial(agentExt)
+		r.waitJS(`(() => { const b = document.querySelector('[data-testid=incoming-call]'); return !!b && !b.hidden; })()`, 15*time.Second, "incoming-call banner on the admin page")
+		r.click("decline-button")
+		if _, ok := desk.WaitEvent(mark, "CALL_CLOSED", "", 10*time.Second); !ok {
+			t.Fatalf("declined call not closed: %s", desk.Events(mark))
+		}
+		r.run(chromedp.Evaluate(`location.hash = '#/phone'`, nil))
+		r.waitJS(`document.querySelector('[data-testid=phone-status]')?.dataset.state === 'registered'`, 10*time.Second, "back on the panel")
 	})
 
 	t.Run("PBXRestartReRegisters", func(t *testing.T) {

@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"net/url"
 
+	"github.com/kazhq/kaz/internal/directory"
+	"github.com/kazhq/kaz/internal/httperr"
 	"github.com/kazhq/kaz/server/auth"
 	"github.com/kazhq/kaz/server/idp"
 )
@@ -77,10 +79,50 @@ func (s *Server) IDP() *idp.Provider {
 }
 
 func (s *Server) routesIDP() {
+	s.routesDirectoryAdmin()
 	if s.idpp == nil || s.idpp.p == nil {
 		idp.ExternalAccountRoutes(s.api)
 		return
 	}
 	s.mux.Handle("/idp/", http.StripPrefix("/idp", s.idpp.p.Handler()))
 	s.idpp.p.AccountRoutes(s.api)
+}
+
+// routesDirectoryAdmin serves the read-only user and group lists of the
+// administration page (frontend/static/js/admin/users.js).
+func (s *Server) routesDirectoryAdmin() {
+	admin := func(fn httperr.Func) http.Handler {
+		return httperr.Handler(s.log, func(w http.ResponseWriter, r *http.Request) error {
+			p, ok := auth.FromContext(r.Context())
+			if !ok {
+				return httperr.New(http.StatusUnauthorized, "authentication required", nil)
+			}
+			if !p.Admin {
+				return httperr.New(http.StatusForbidden, "administrators only", nil)
+			}
+			return fn(w, r)
+		})
+	}
+	s.api.Handle("GET /api/admin/users", admin(func(w http.ResponseWriter, r *http.Request) error {
+		users, err := s.dir.List(r.Context())
+		if err != nil {
+			return err
+		}
+		if users == nil {
+			users = []directory.User{}
+		}
+		httperr.WriteJSON(w, http.StatusOK, map[string]any{"users": users})
+		return nil
+	}))
+	s.api.Handle("GET /api/admin/groups", admin(func(w http.ResponseWriter, r *http.Request) error {
+		groups, err := s.dir.Groups(r.Context())
+		if err != nil {
+			return err
+		}
+		if groups == nil {
+			groups = []directory.Group{}
+		}
+		httperr.WriteJSON(w, http.StatusOK, map[string]any{"groups": groups})
+		return nil
+	}))
 }

@@ -213,10 +213,10 @@ func fromStore(err error) *davError {
 		e.code, e.msg = http.StatusBadRequest, "the body did not arrive whole; nothing was changed"
 	case errors.Is(err, docstore.ErrInvalidName):
 		e.code, e.msg = http.StatusBadRequest, "invalid name"
-		if m := strings.TrimPrefix(err.Error(), ""); strings.Contains(m, docstore.ErrInvalidName.Error()+": ") {
-			// The part after the sentinel is plain language about the name.
-			_, after, _ := strings.Cut(m, docstore.ErrInvalidName.Error()+": ")
-			e.msg = "invalid name: " + after
+		// docstore words the reason after the sentinel in plain language
+		// about the name the client sent ("a name may not end with a dot").
+		if _, reason, ok := strings.Cut(err.Error(), docstore.ErrInvalidName.Error()+": "); ok && reason != "" {
+			e.msg = "invalid name: " + reason
 		}
 	case errors.Is(err, docstore.ErrConflict), errors.Is(err, docstore.ErrNotDir):
 		e.code, e.msg = http.StatusConflict, "the parent folder does not exist"
@@ -331,10 +331,12 @@ func (h *Handler) stateOf(ctx context.Context, p *auth.Principal, path string) r
 }
 
 // checkIf evaluates the If header (RFC 4918 §10.4) and returns the lock
-// tokens it submits. Untagged lists apply to the request URI, and for
-// COPY and MOVE to the destination as well (clients such as Microsoft
-// Office send the destination's lock token untagged). extra are further
-// paths untagged lists may apply to. A header that does not hold is 412.
+// tokens it submits. Untagged lists apply to the request URI and, to
+// accept what real clients send, to the extra paths as well: for COPY and
+// MOVE the destination (Microsoft Office sends the destination's lock
+// token untagged), and for writes that change a folder's membership the
+// parent folder (whose lock token must be submitted). A header that does
+// not hold is 412.
 func (h *Handler) checkIf(rq *request, extra ...string) ([]string, error) {
 	if rq.ifh == nil {
 		return nil, nil
@@ -475,7 +477,7 @@ func (h *Handler) put(rq *request) error {
 	if r.Header.Get("Content-Range") != "" {
 		return newErr(http.StatusBadRequest, "partial PUT (Content-Range) is not supported")
 	}
-	tokens, err := h.checkIf(rq)
+	tokens, err := h.checkIf(rq, parentPath(rq.path))
 	if err != nil {
 		return err
 	}
@@ -533,7 +535,7 @@ func (h *Handler) mkcol(rq *request) error {
 		rq.w.Header().Set("Allow", allowAll)
 		return newErr(http.StatusMethodNotAllowed, "the library already exists")
 	}
-	tokens, err := h.checkIf(rq)
+	tokens, err := h.checkIf(rq, parentPath(rq.path))
 	if err != nil {
 		return err
 	}
@@ -576,7 +578,7 @@ func (h *Handler) delete(rq *request) error {
 			return newErr(http.StatusBadRequest, "DELETE of a folder needs Depth: infinity")
 		}
 	}
-	tokens, err := h.checkIf(rq)
+	tokens, err := h.checkIf(rq, parentPath(rq.path))
 	if err != nil {
 		return err
 	}
@@ -623,7 +625,7 @@ func (h *Handler) copyMove(rq *request) error {
 	if dst == rq.path {
 		return newErr(http.StatusForbidden, "the source and the destination are the same")
 	}
-	tokens, err := h.checkIf(rq, dst)
+	tokens, err := h.checkIf(rq, dst, parentPath(rq.path), parentPath(dst))
 	if err != nil {
 		return err
 	}
@@ -638,10 +640,8 @@ func (h *Handler) copyMove(rq *request) error {
 		created, err = h.store.Copy(rq.ctx(), rq.p, rq.lib, rq.rel, dlib, drel, docstore.CopyOptions{Overwrite: overwrite, Depth: d, LockTokens: tokens})
 	}
 	if err != nil {
-		if errors.Is(err, docstore.ErrLocked) {
-			// Name the locked resource: the destination when the source is
-			// free to change.
-			return err
+		if move && errors.Is(err, docstore.ErrLocked) && h.lockedMembers(rq, tokens) {
+			return nil
 		}
 		return err
 	}
@@ -684,4 +684,13 @@ func (h *Handler) lockedMembers(rq *request, tokens []string) bool {
 	}
 	ms.close()
 	return true
+}
+
+// parentPath returns the parent of a clean path ("/" for "/").
+func parentPath(p string) string {
+	i := strings.LastIndexByte(p, '/')
+	if i <= 0 {
+		return "/"
+	}
+	return p[:i]
 }

@@ -73,8 +73,8 @@ type propstat struct {
 	description string
 }
 
-// propValue is a property to write: its name and its value as XML, or
-// empty for an empty element. raw marks a value that is already XML.
+// propValue is a property to write: its name and its value as XML
+// (already escaped), or empty for an empty element.
 type propValue struct {
 	name  xml.Name
 	value string

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"html"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -116,8 +117,7 @@ func (h *Handler) liveProp(r *resource, n xml.Name) (string, bool) {
 		}
 		avail := r.quota.Available
 		if avail < 0 {
-			// Unlimited: RFC 4331 allows omitting it; a large figure keeps
-			// clients that insist on it happy.
+			// Unlimited: RFC 4331 §3 lets the server leave it out.
 			return "", false
 		}
 		return strconv.FormatInt(avail, 10), true
@@ -496,11 +496,10 @@ func (h *Handler) lock(rq *request) error {
 	rq.w.Header().Set("Content-Type", "application/xml; charset=utf-8")
 	rq.w.Header().Set("Content-Length", strconv.Itoa(sb.Len()))
 	rq.w.WriteHeader(code)
-	_, err = rq.w.Write([]byte(sb.String()))
-	return ignoreWriteErr(err)
+	// A write error means the client left; nothing more to tell it.
+	io.WriteString(rq.w, sb.String())
+	return nil
 }
-
-func ignoreWriteErr(error) error { return nil }
 
 func (h *Handler) unlock(rq *request) error {
 	if err := rq.needLibrary("UNLOCK"); err != nil {

@@ -290,3 +290,15 @@ func TestDeleteFolderWithLockedMember(t *testing.T) {
 		t.Errorf("a.txt = %q after refused DELETE", got)
 	}
 }
+
+// TestPutIntoLockedFolderWithUntaggedToken creates a member of a depth-0
+// locked folder with the folder's token in an untagged If list.
+func TestPutIntoLockedFolderWithUntaggedToken(t *testing.T) {
+	e := newEnv(t, 0)
+	e.do(t, call{method: "MKCOL", path: "/dav/lib/d", want: 201}, nil)
+	vars := e.replay(t, nil, []call{{method: "LOCK", path: "/dav/lib/d", hdr: map[string]string{"Depth": "0"}, body: strings.ReplaceAll(lockBody, "{owner}", "alice"), want: 200}})
+	e.do(t, call{method: "PUT", path: "/dav/lib/d/new.txt", body: "x", want: 423}, nil)
+	e.do(t, call{method: "PUT", path: "/dav/lib/d/new.txt", body: "x", hdr: map[string]string{"If": "(<urn:uuid:00000000-0000-4000-8000-000000000000>)"}, want: 412}, nil)
+	e.do(t, call{method: "PUT", path: "/dav/lib/d/new.txt", body: "x", hdr: map[string]string{"If": "(<{token}>)"}, want: 201}, vars)
+	e.do(t, call{method: "MKCOL", path: "/dav/lib/d/sub", hdr: map[string]string{"If": "<" + e.url + "/dav/lib/d> (<{token}>)"}, want: 201}, vars)
+}

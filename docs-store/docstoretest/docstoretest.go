@@ -1208,7 +1208,10 @@ func testPermissions(t *testing.T, e *env) {
 			_, _, err := e.s.Put(e.ctx, p, "docs", "/d/p-"+uname(p), strings.NewReader("x"), docstore.PutOptions{Size: 1})
 			return err
 		}},
-		{"Mkdir", docstore.RoleEditor, func(p *auth.Principal) error { _, err := e.s.Mkdir(e.ctx, p, "docs", "/m-"+uname(p), docstore.WriteOptions{}); return err }},
+		{"Mkdir", docstore.RoleEditor, func(p *auth.Principal) error {
+			_, err := e.s.Mkdir(e.ctx, p, "docs", "/m-"+uname(p), docstore.WriteOptions{})
+			return err
+		}},
 		{"Copy", docstore.RoleEditor, func(p *auth.Principal) error {
 			_, err := e.s.Copy(e.ctx, p, "docs", "/d/a.txt", "docs", "/c-"+uname(p), docstore.CopyOptions{})
 			return err
@@ -1217,7 +1220,9 @@ func testPermissions(t *testing.T, e *env) {
 			_, err := e.s.Move(e.ctx, p, "docs", "/mvsrc-"+uname(p), "docs", "/mv-"+uname(p), docstore.MoveOptions{})
 			return err
 		}},
-		{"Delete", docstore.RoleEditor, func(p *auth.Principal) error { return e.s.Delete(e.ctx, p, "docs", "/m-"+uname(p), docstore.WriteOptions{}) }},
+		{"Delete", docstore.RoleEditor, func(p *auth.Principal) error {
+			return e.s.Delete(e.ctx, p, "docs", "/m-"+uname(p), docstore.WriteOptions{})
+		}},
 		{"PatchProps", docstore.RoleEditor, func(p *auth.Principal) error {
 			return e.s.PatchProps(e.ctx, p, "docs", "/d", []docstore.Property{{Space: "u", Local: "x", XML: "1"}}, nil, docstore.WriteOptions{})
 		}},
@@ -1242,7 +1247,10 @@ func testPermissions(t *testing.T, e *env) {
 		{"Grant", docstore.RoleOwner, func(p *auth.Principal) error {
 			return e.s.Grant(e.ctx, p, "docs", docstore.RoleReader, "group:auditors")
 		}},
-		{"Audit", docstore.RoleOwner, func(p *auth.Principal) error { _, err := e.s.Audit(e.ctx, p, "docs", docstore.AuditQuery{}); return err }},
+		{"Audit", docstore.RoleOwner, func(p *auth.Principal) error {
+			_, err := e.s.Audit(e.ctx, p, "docs", docstore.AuditQuery{})
+			return err
+		}},
 		{"WriteAuditCSV", docstore.RoleOwner, func(p *auth.Principal) error {
 			return e.s.WriteAuditCSV(e.ctx, p, "docs", docstore.AuditQuery{}, io.Discard)
 		}},

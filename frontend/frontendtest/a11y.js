@@ -57,7 +57,6 @@
   const mains = [...document.querySelectorAll('main, [role=main]')].filter((e) => !hidden(e));
   if (mains.length !== 1) add('landmark-main', null, `${mains.length} main landmarks`);
   if (!document.querySelector('header, [role=banner]')) add('landmark-banner', null, 'no banner');
-  if (!document.querySelector('nav, [role=navigation]')) add('landmark-nav', null, 'no navigation');
   const navs = [...document.querySelectorAll('nav, [role=navigation]')].filter((e) => !hidden(e));
   if (navs.length > 1) {
     for (const n of navs) if (!name(n)) add('landmark-name', n, 'several navigation landmarks need distinct labels');

@@ -146,7 +146,8 @@ func (i A11yIssue) String() string { return fmt.Sprintf("%s: %s %s", i.Rule, i.E
 
 // CheckA11y runs basic accessibility rules on the current page: images
 // have alt text, form fields have labels, buttons and links have names,
-// one <h1> in <main>, <html lang>, landmarks (banner, navigation, main),
+// one <h1> in <main>, <html lang>, landmarks (banner, main, labelled
+// navigations when there are several),
 // unique ids, aria references that exist, no positive tabindex, progress
 // bars with a name. It is not axe, but it catches the usual mistakes.
 func CheckA11y(ctx context.Context) ([]A11yIssue, error) {

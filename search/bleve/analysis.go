@@ -6,7 +6,6 @@ import (
 
 	"github.com/blevesearch/bleve/v2/analysis"
 	_ "github.com/blevesearch/bleve/v2/analysis/analyzer/custom"
-	regexpchar "github.com/blevesearch/bleve/v2/analysis/char/regexp"
 	"github.com/blevesearch/bleve/v2/analysis/lang/en"
 	"github.com/blevesearch/bleve/v2/analysis/lang/fr"
 	"github.com/blevesearch/bleve/v2/analysis/token/lowercase"
@@ -41,7 +40,38 @@ func Fold(s string) string {
 	return foldString(strings.ToLower(s))
 }
 
-var foldReplacer = strings.NewReplacer("œ", "oe", "æ", "ae", "ß", "ss", "ø", "o", "đ", "d", "ł", "l")
+// foldTable maps accented Latin letters to their ASCII forms, for the
+// common case; other non-ASCII runes go through Unicode decomposition.
+var foldTable = func() map[rune]string {
+	m := map[rune]string{'œ': "oe", 'æ': "ae", 'ß': "ss", 'ø': "o", 'đ': "d", 'ł': "l", 'Œ': "oe", 'Æ': "ae"}
+	for r := rune(0xC0); r <= 0x24F; r++ {
+		if _, ok := m[r]; ok {
+			continue
+		}
+		d := norm.NFD.String(string(r))
+		var b strings.Builder
+		for _, c := range d {
+			if !unicode.Is(unicode.Mn, c) {
+				b.WriteRune(c)
+			}
+		}
+		if out := b.String(); out != string(r) && out != "" {
+			m[r] = strings.ToLower(out)
+		}
+	}
+	return m
+}()
+
+// slowFold decomposes and drops combining marks. A transformer keeps
+// state: one per call (the path is rare: letters beyond Latin Extended).
+func slowFold(s string) string {
+	t := transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
+	out, _, err := transform.String(t, s)
+	if err != nil {
+		return s
+	}
+	return out
+}
 
 func foldString(s string) string {
 	ascii := true
@@ -54,12 +84,27 @@ func foldString(s string) string {
 	if ascii {
 		return s
 	}
-	t := transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
-	out, _, err := transform.String(t, foldReplacer.Replace(s))
-	if err != nil {
-		return s
+	var b strings.Builder
+	b.Grow(len(s))
+	for _, r := range s {
+		if r < 0x80 {
+			b.WriteRune(r)
+			continue
+		}
+		if rep, ok := foldTable[r]; ok {
+			b.WriteString(rep)
+			continue
+		}
+		if unicode.Is(unicode.Mn, r) {
+			continue
+		}
+		if r < 0x250 || !unicode.IsLetter(r) {
+			b.WriteRune(r)
+			continue
+		}
+		b.WriteString(slowFold(string(r)))
 	}
-	return out
+	return b.String()
 }
 
 type foldFilter struct{}
@@ -73,7 +118,29 @@ func (foldFilter) Filter(in analysis.TokenStream) analysis.TokenStream {
 	return in
 }
 
+// separatorFilter turns '_' and '.' into spaces (same length: offsets for
+// highlighting stay right), so that file names split into words.
+type separatorFilter struct{}
+
+func (separatorFilter) Filter(in []byte) []byte {
+	out := in
+	copied := false
+	for i, c := range in {
+		if c == '_' || c == '.' {
+			if !copied {
+				out = append([]byte(nil), in...)
+				copied = true
+			}
+			out[i] = ' '
+		}
+	}
+	return out
+}
+
 func init() {
+	registry.RegisterCharFilter(charSeparators, func(map[string]interface{}, *registry.Cache) (analysis.CharFilter, error) {
+		return separatorFilter{}, nil
+	})
 	registry.RegisterTokenFilter(filterFold, func(map[string]interface{}, *registry.Cache) (analysis.TokenFilter, error) {
 		return foldFilter{}, nil
 	})
@@ -94,11 +161,6 @@ func addAnalysis(m *mapping.IndexMappingImpl) error {
 		return err
 	}
 	if err := m.AddCustomTokenFilter(filterStop, map[string]interface{}{"type": stop.Name, "stop_token_map": tokenMapStop}); err != nil {
-		return err
-	}
-	if err := m.AddCustomCharFilter(charSeparators, map[string]interface{}{
-		"type": regexpchar.Name, "regexp": `[_.]`, "replace": " ",
-	}); err != nil {
 		return err
 	}
 	if err := m.AddCustomAnalyzer(analyzerText, map[string]interface{}{

@@ -35,7 +35,7 @@ const (
 	fName     = "name"
 	fTitle    = "title"
 	fAuthor   = "author"
-	fAuthorT  = "author_text"
+	fMeta     = "meta" // title and author, searchable
 	fType     = "type"
 	fSize     = "size"
 	fModified = "modified"
@@ -121,10 +121,12 @@ func newMapping() (*mapping.IndexMappingImpl, error) {
 	doc.AddFieldMappingsAt(fLibrary, keyword(true, true))
 	doc.AddFieldMappingsAt(fPath, keyword(true, false))
 	doc.AddFieldMappingsAt(fFolders, keyword(false, false))
-	doc.AddFieldMappingsAt(fName, text(true, true))
-	doc.AddFieldMappingsAt(fTitle, text(true, false))
+	doc.AddFieldMappingsAt(fName, text(true, false))
+	title := text(true, false)
+	title.Index = false
+	doc.AddFieldMappingsAt(fTitle, title)
 	doc.AddFieldMappingsAt(fAuthor, keyword(true, true))
-	doc.AddFieldMappingsAt(fAuthorT, text(false, false))
+	doc.AddFieldMappingsAt(fMeta, text(false, false))
 	doc.AddFieldMappingsAt(fType, keyword(true, true))
 	size := bleve.NewNumericFieldMapping()
 	size.Store, size.DocValues, size.IncludeInAll = true, false, false
@@ -218,7 +220,9 @@ func docFields(d *search.Document) map[string]interface{} {
 	}
 	if d.Author != "" {
 		m[fAuthor] = d.Author
-		m[fAuthorT] = d.Author
+	}
+	if meta := strings.TrimSpace(d.Title + " " + d.Author); meta != "" {
+		m[fMeta] = meta
 	}
 	return m
 }
@@ -371,20 +375,24 @@ func boost(q query.BoostableQuery, b float64) query.Query {
 	return q.(query.Query)
 }
 
-// wordQuery matches one token in content, name, title and author: exactly,
-// with one typo for tokens of 5+ letters, and as a prefix for long tokens
-// or the word being typed.
-func wordQuery(tok, raw string, prefix bool) query.Query {
+// wordQuery matches one token in content, name, title and author:
+// exactly; as a prefix for long words (télétravail finds
+// télétravailleurs) or the word being typed; and, when fuzzy is set, with
+// one typo for words of 5+ letters.
+func wordQuery(tok, raw string, prefix, fuzzy bool) query.Query {
 	var qs []query.Query
 	n := utf8.RuneCountInString(raw)
 	for _, f := range []struct {
 		name string
 		w    float64
-	}{{fContent, 1}, {fName, 4}, {fTitle, 2}, {fAuthorT, 1}} {
+	}{{fContent, 1}, {fName, 4}, {fMeta, 2}} {
 		tq := bleve.NewTermQuery(tok)
 		tq.SetField(f.name)
 		qs = append(qs, boost(tq, f.w))
-		if n >= 5 && f.name != fAuthorT {
+		if f.name == fMeta {
+			continue
+		}
+		if fuzzy && n >= 5 {
 			fq := bleve.NewFuzzyQuery(tok)
 			fq.SetField(f.name)
 			fq.SetFuzziness(1)
@@ -407,7 +415,7 @@ func wordQuery(tok, raw string, prefix bool) query.Query {
 // exactQuery matches a token exactly in any text field (for exclusions).
 func exactQuery(tok string) query.Query {
 	var qs []query.Query
-	for _, f := range []string{fContent, fName, fTitle, fAuthorT} {
+	for _, f := range []string{fContent, fName, fMeta} {
 		tq := bleve.NewTermQuery(tok)
 		tq.SetField(f)
 		qs = append(qs, tq)
@@ -417,7 +425,7 @@ func exactQuery(tok string) query.Query {
 
 func phraseQuery(text string) query.Query {
 	var qs []query.Query
-	for _, f := range []string{fContent, fName, fTitle} {
+	for _, f := range []string{fContent, fName, fMeta} {
 		pq := bleve.NewMatchPhraseQuery(text)
 		pq.SetField(f)
 		pq.Analyzer = analyzerText
@@ -429,7 +437,7 @@ func phraseQuery(text string) query.Query {
 // buildQuery turns what the agent typed and the filters into one Bleve
 // query, including the library restriction (security trimming). It
 // returns nil when the query can match nothing.
-func (e *Engine) buildQuery(q *search.Query, scope []string, textOnlyNames bool) query.Query {
+func (e *Engine) buildQuery(q *search.Query, scope []string, textOnlyNames, fuzzy bool) query.Query {
 	var must, mustNot []query.Query
 	p := search.Parse(q.Text)
 	for _, t := range p.Terms {
@@ -452,7 +460,7 @@ func (e *Engine) buildQuery(q *search.Query, scope []string, textOnlyNames bool)
 				if textOnlyNames {
 					must = append(must, nameQuery(tok, raw, t.Prefix && i == len(toks)-1))
 				} else {
-					must = append(must, wordQuery(tok, raw, t.Prefix && i == len(toks)-1))
+					must = append(must, wordQuery(tok, raw, t.Prefix && i == len(toks)-1, fuzzy))
 				}
 			}
 		}
@@ -537,9 +545,37 @@ func (e *Engine) Search(ctx context.Context, q search.Query) (*search.Result, er
 	if alias == nil {
 		return res, nil
 	}
-	bq := e.buildQuery(&q, scope, false)
-	if bq == nil {
+	// Exact and prefix matches first; typos only when they find nothing
+	// (as Meilisearch ranks them, and much cheaper).
+	sr, err := e.run(ctx, alias, &q, scope, offset, false)
+	if err == nil && sr != nil && sr.Total == 0 && hasLongWord(q.Text) {
+		sr, err = e.run(ctx, alias, &q, scope, offset, true)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if sr == nil {
 		return res, nil
+	}
+	return e.result(&q, sr, offset), nil
+}
+
+// hasLongWord reports whether text has a plain word of 5+ letters (the
+// only ones typos apply to).
+func hasLongWord(text string) bool {
+	for _, t := range search.Parse(text).Terms {
+		if !t.Phrase && !t.Exclude && utf8.RuneCountInString(t.Text) >= 5 {
+			return true
+		}
+	}
+	return false
+}
+
+func (e *Engine) run(ctx context.Context, alias bleve.IndexAlias, qp *search.Query, scope []string, offset int, fuzzy bool) (*bleve.SearchResult, error) {
+	q := *qp
+	bq := e.buildQuery(&q, scope, false, fuzzy)
+	if bq == nil {
+		return nil, nil
 	}
 	limit := q.PageLimit()
 	req := bleve.NewSearchRequestOptions(bq, limit, offset, false)
@@ -547,12 +583,11 @@ func (e *Engine) Search(ctx context.Context, q search.Query) (*search.Result, er
 	if q.SortOrder() == search.SortModified {
 		req.SortBy([]string{"-" + fModified, "_id"})
 	} else {
-		req.SortBy([]string{"-_score", "-" + fModified, "_id"})
+		req.SortBy([]string{"-_score", "_id"})
 	}
 	if q.Text != "" {
 		req.Highlight = bleve.NewHighlightWithStyle(html.Name)
 		req.Highlight.AddField(fContent)
-		req.Highlight.AddField(fName)
 	}
 	if q.Facets {
 		req.AddFacet(search.FacetLibrary, bleve.NewFacetRequest(fLibrary, 20))
@@ -571,7 +606,12 @@ func (e *Engine) Search(ctx context.Context, q search.Query) (*search.Result, er
 	if err != nil {
 		return nil, fmt.Errorf("bleve: search: %w", err)
 	}
-	res.Total = sr.Total
+	return sr, nil
+}
+
+func (e *Engine) result(qp *search.Query, sr *bleve.SearchResult, offset int) *search.Result {
+	q := *qp
+	res := &search.Result{Hits: []search.Hit{}, Total: sr.Total}
 	for _, h := range sr.Hits {
 		hit := search.Hit{
 			Library: str(h.Fields[fLibrary]),
@@ -621,7 +661,7 @@ func (e *Engine) Search(ctx context.Context, q search.Query) (*search.Result, er
 			res.Facets[name] = fs
 		}
 	}
-	return res, nil
+	return res
 }
 
 // Suggest proposes document names matching what is being typed.
@@ -639,13 +679,13 @@ func (e *Engine) Suggest(ctx context.Context, libraries []string, prefix string,
 	if limit <= 0 || limit > 20 {
 		limit = 8
 	}
-	bq := e.buildQuery(&q, scope, true)
+	bq := e.buildQuery(&q, scope, true, true)
 	if bq == nil {
 		return out, nil
 	}
 	req := bleve.NewSearchRequestOptions(bq, limit, 0, false)
 	req.Fields = []string{fLibrary, fPath, fName}
-	req.SortBy([]string{"-_score", "-" + fModified, "_id"})
+	req.SortBy([]string{"-_score", "_id"})
 	sr, err := alias.SearchInContext(ctx, req)
 	if err != nil {
 		return nil, fmt.Errorf("bleve: suggest: %w", err)

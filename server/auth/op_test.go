@@ -44,6 +44,14 @@ type testOP struct {
 
 	mu     sync.Mutex
 	tamper func(claims map[string]any) (key *rsa.PrivateKey)
+	down   bool // the proxy answers 503 to everything
+}
+
+// SetDown makes the provider unreachable (503) or reachable again.
+func (op *testOP) SetDown(down bool) {
+	op.mu.Lock()
+	op.down = down
+	op.mu.Unlock()
 }
 
 func b64(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }
@@ -202,7 +210,16 @@ func startOP(t *testing.T, kazURL string, account map[string]any) *testOP {
 		},
 		ModifyResponse: op.modify(t),
 	}
-	srv := &http.Server{Handler: rp}
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		op.mu.Lock()
+		down := op.down
+		op.mu.Unlock()
+		if down {
+			http.Error(w, "down", http.StatusServiceUnavailable)
+			return
+		}
+		rp.ServeHTTP(w, r)
+	})}
 	go srv.Serve(pln)
 	t.Cleanup(func() { srv.Close() })
 	return op

@@ -82,6 +82,7 @@ type RP struct {
 	addrThr    *Throttle
 
 	mu       sync.Mutex
+	retry    time.Duration // least time between two discovery attempts
 	prov     *provider
 	lastErr  error
 	lastTry  time.Time
@@ -123,7 +124,7 @@ func New(o Options) (*RP, error) {
 	return &RP{
 		cfg: cfg, publicURL: strings.TrimRight(o.PublicURL, "/"), origin: u.Scheme + "://" + u.Host,
 		secure: u.Scheme == "https", builtin: o.Builtin, client: client, dir: o.Dir, store: o.Store,
-		adminGroup: o.AdminGroup, log: log.With("component", "auth"),
+		adminGroup: o.AdminGroup, log: log.With("component", "auth"), retry: 2 * time.Second,
 		userThr: NewThrottle(cfg.ThrottleUserFailures, cfg.ThrottleWindow),
 		addrThr: NewThrottle(cfg.ThrottleAddressFailures, cfg.ThrottleWindow),
 	}, nil
@@ -138,14 +139,14 @@ func (rp *RP) clientCtx(ctx context.Context) context.Context {
 }
 
 // provider discovers the provider once, retrying on later calls after a
-// failure (at most every two seconds).
+// failure (at most every rp.retry).
 func (rp *RP) provider(ctx context.Context) (*provider, error) {
 	rp.mu.Lock()
 	defer rp.mu.Unlock()
 	if rp.prov != nil {
 		return rp.prov, nil
 	}
-	if rp.lastErr != nil && time.Since(rp.lastTry) < 2*time.Second {
+	if rp.lastErr != nil && time.Since(rp.lastTry) < rp.retry {
 		return nil, rp.lastErr
 	}
 	rp.lastTry = time.Now()
@@ -451,6 +452,13 @@ func (rp *RP) verifyTokens(ctx context.Context, p *provider, tok *oauth2.Token, 
 	if p.builtin {
 		u, err = rp.dir.Get(ctx, name)
 	} else {
+		name, err = rp.store.BindIdentity(ctx, idt.Issuer, idt.Subject, name)
+		if errors.Is(err, ErrIdentityTaken) {
+			return nil, &refusedUser, "user name already bound to another subject", fmt.Errorf("%.80q", name)
+		}
+		if err != nil {
+			return nil, &refusedInternal, "bind identity", err
+		}
 		display, _ := claims["name"].(string)
 		email, _ := claims["email"].(string)
 		u, err = rp.dir.EnsureExternal(ctx, directory.User{Name: name, DisplayName: display, Email: email, Groups: stringList(claims[rp.cfg.GroupsClaim])})
@@ -508,10 +516,16 @@ func (rp *RP) refresh(ctx context.Context, sess *Session) error {
 	if sess.RefreshToken == "" || sess.TokenExpiry.IsZero() || time.Now().Before(sess.TokenExpiry) {
 		return nil
 	}
-	if last, ok := rp.refreshd.Load(sess.IDHash); ok && time.Since(last.(time.Time)) < time.Minute {
-		return nil
+	// One attempt at a time per session: refresh tokens may rotate, and a
+	// second concurrent use of the old one would be refused.
+	now := time.Now()
+	if v, loaded := rp.refreshd.LoadOrStore(sess.IDHash, now); loaded {
+		if time.Since(v.(time.Time)) < time.Minute || !rp.refreshd.CompareAndSwap(sess.IDHash, v, now) {
+			return nil
+		}
 	}
-	rp.refreshd.Store(sess.IDHash, time.Now())
+	// The entry stays: a request that read the session before this refresh
+	// stored its new tokens must not refresh again with the old ones.
 	_, err := rp.Refresh(ctx, sess)
 	var re *oauth2.RetrieveError
 	if errors.As(err, &re) || errors.Is(err, ErrBadCredentials) {

@@ -81,6 +81,17 @@ func TestCodeFlowWithOIDCProviderOpensSession(t *testing.T) {
 		t.Fatalf("session cookie %q stored in clear (%d)", tok, n)
 	}
 
+	t.Run("expired access token is refreshed on use", func(t *testing.T) {
+		k.DB.Exec(`UPDATE auth_sessions SET token_expiry = ?`, "2000-01-01T00:00:00.000000000Z")
+		if code, _ := me(t, c, k); code != http.StatusOK {
+			t.Fatalf("/api/me after expiry: %d", code)
+		}
+		var exp string
+		k.DB.QueryRow(`SELECT token_expiry FROM auth_sessions`).Scan(&exp)
+		if !strings.HasPrefix(exp, "20") || exp < time.Now().UTC().Format("2006") || strings.HasPrefix(exp, "2000") {
+			t.Fatalf("token expiry after refresh: %q", exp)
+		}
+	})
 	t.Run("refresh keeps iss and sub", func(t *testing.T) {
 		sess, err := k.RP.store.Session(t.Context(), tok, time.Hour)
 		if err != nil || sess.RefreshToken == "" {
@@ -186,6 +197,16 @@ func TestSignInRefusals(t *testing.T) {
 			t.Fatalf("replayed callback: %d %.200s", code, body)
 		}
 		k.DB.Exec(`DELETE FROM auth_sessions`)
+	})
+	t.Run("user name taken by another identity", func(t *testing.T) {
+		k.DB.Exec(`DELETE FROM auth_identities`)
+		if _, err := k.RP.store.BindIdentity(t.Context(), op.Issuer, "someone-else", "alice"); err != nil {
+			t.Fatal(err)
+		}
+		defer k.DB.Exec(`DELETE FROM auth_identities`)
+		c := browser(t)
+		code, final, body := signIn(t, c, k)
+		assertRefused(t, c, k, code, final, body, "account")
 	})
 	t.Run("iss parameter of another issuer", func(t *testing.T) {
 		c := browser(t)
@@ -436,12 +457,19 @@ func TestRPInitiatedLogout(t *testing.T) {
 
 func TestDiscoveryIsLazyAndRetried(t *testing.T) {
 	k := newKaz(t)
-	// A provider that is not there yet.
+	op := startOP(t, k.URL, testAccount)
+	op.SetDown(true)
 	cfg := DefaultConfig()
-	cfg.Issuer, cfg.ClientID = "http://127.0.0.1:1", "kaz"
-	k.open(t, cfg)
-	code, _, body := follow(t, browser(t), k.URL+LoginPath)
+	cfg.Issuer, cfg.ClientID, cfg.ClientSecret = op.Issuer, "kaz", "kaz-test-secret"
+	k.open(t, cfg) // the provider is down: the relying party starts anyway
+	k.RP.retry = 0
+	c := browser(t)
+	code, _, body := follow(t, c, k.URL+LoginPath)
 	if code != http.StatusBadGateway || !strings.Contains(body, `data-code="provider"`) {
 		t.Fatalf("login with the provider down: %d %.200s", code, body)
+	}
+	op.SetDown(false)
+	if code, final, body := signIn(t, c, k); code != http.StatusOK || final.Path != "/libraries" {
+		t.Fatalf("login once the provider is back: %d %s %.200s", code, final, body)
 	}
 }

@@ -381,3 +381,23 @@ func TestConfigValidate(t *testing.T) {
 		}
 	}
 }
+
+func TestIdentityBindingKeepsAccountsApart(t *testing.T) {
+	k := newLocalKaz(t, nil)
+	st, ctx := k.RP.store, t.Context()
+	if name, err := st.BindIdentity(ctx, "https://sso", "sub-1", "alice"); err != nil || name != "alice" {
+		t.Fatalf("first bind: %q %v", name, err)
+	}
+	// alice's identity keeps her account when her user name claim changes.
+	if name, err := st.BindIdentity(ctx, "https://sso", "sub-1", "alicia"); err != nil || name != "alice" {
+		t.Fatalf("renamed claim: %q %v", name, err)
+	}
+	// Another identity claiming "alice" is refused.
+	if _, err := st.BindIdentity(ctx, "https://sso", "sub-2", "alice"); err != ErrIdentityTaken {
+		t.Fatalf("takeover: %v", err)
+	}
+	// Another provider is another namespace of subjects.
+	if name, err := st.BindIdentity(ctx, "https://other", "sub-1", "bob"); err != nil || name != "bob" {
+		t.Fatalf("other issuer: %q %v", name, err)
+	}
+}

@@ -63,6 +63,13 @@ var migrations = []string{
 		return_to TEXT NOT NULL,
 		kind TEXT NOT NULL,
 		created TEXT NOT NULL)`,
+	`CREATE TABLE auth_identities (
+		issuer TEXT NOT NULL,
+		subject TEXT NOT NULL,
+		user_name TEXT NOT NULL,
+		created TEXT NOT NULL,
+		PRIMARY KEY (issuer, subject))`,
+	`CREATE UNIQUE INDEX auth_identities_user ON auth_identities(issuer, user_name)`,
 }
 
 // Migrate creates or upgrades the tables of sign-in in db.
@@ -369,6 +376,44 @@ func (s *Store) SeenLogoutToken(ctx context.Context, issuer, jti string, exp tim
 		return false, err
 	}
 	return n == 0, nil
+}
+
+// ErrIdentityTaken: the user name is already bound to another subject of
+// the same provider.
+var ErrIdentityTaken = errors.New("auth: user name bound to another identity")
+
+// BindIdentity ties the provider identity (issuer, subject) to a Kaz user
+// name at its first sign-in and returns the bound name afterwards, so that
+// a user name claim that changes, or that another account of the provider
+// takes, never moves an identity onto someone else's account.
+func (s *Store) BindIdentity(ctx context.Context, issuer, subject, name string) (string, error) {
+	var bound string
+	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+		err := tx.QueryRowContext(ctx, s.db.Rebind(`SELECT user_name FROM auth_identities WHERE issuer = ? AND subject = ?`), issuer, subject).Scan(&bound)
+		if err == nil {
+			return nil
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		var n int
+		if err := tx.QueryRowContext(ctx, s.db.Rebind(`SELECT COUNT(*) FROM auth_identities WHERE issuer = ? AND user_name = ?`), issuer, name).Scan(&n); err != nil {
+			return err
+		}
+		if n > 0 {
+			return ErrIdentityTaken
+		}
+		bound = name
+		_, err = tx.ExecContext(ctx, s.db.Rebind(`INSERT INTO auth_identities (issuer, subject, user_name, created) VALUES (?, ?, ?, ?)`), issuer, subject, name, sqldb.Now())
+		return err
+	})
+	if errors.Is(err, ErrIdentityTaken) {
+		return "", err
+	}
+	if err != nil {
+		return "", fmt.Errorf("auth: bind identity: %w", err)
+	}
+	return bound, nil
 }
 
 // flow is one sign-in in progress, between /auth/login and the callback.

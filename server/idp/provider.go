@@ -111,7 +111,7 @@ func New(ctx context.Context, o Options) (*Provider, error) {
 		BackChannelLogoutSupported:        true,
 		BackChannelLogoutSessionSupported: true,
 	}
-	opts := []op.Option{op.WithLogger(log)}
+	var opts []op.Option
 	if pu.Scheme == "http" {
 		opts = append(opts, op.WithAllowInsecure())
 	}

@@ -114,7 +114,6 @@ func (e *testEnv) postJSON(c *http.Client, u, csrf string, v any) (int, map[stri
 	return resp.StatusCode, out
 }
 
-
 func TestSecurityKeyEnrolmentAndSignIn(t *testing.T) {
 	e := newTestEnvHost(t, "localhost", nil)
 	e.addUser("mona", alicePW)

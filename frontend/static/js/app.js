@@ -195,10 +195,17 @@ async function route() {
       if (!mod || typeof mod.render !== 'function') {
         renderUnavailable(root, t(def.name));
       } else {
-        root.append(el('p', {class: 'loading', role: 'status'}, t('loading')));
-        const first = root.firstChild;
-        const result = await mod.render(root, ctx);
-        if (first && first.parentNode === root && root.childNodes.length > 1) first.remove();
+        // A slow view says it is loading (after a moment, so that fast
+        // ones do not flash).
+        const loading = el('p', {class: 'loading', role: 'status'}, t('loading'));
+        const timer = setTimeout(() => root.append(loading), 300);
+        let result;
+        try {
+          result = await mod.render(root, ctx);
+        } finally {
+          clearTimeout(timer);
+          loading.remove();
+        }
         if (seq !== state.renderSeq) {
           if (typeof result === 'function') result();
           return;
@@ -233,7 +240,9 @@ function finishView(root) {
   // section already put it somewhere on purpose (a search field).
   const active = document.activeElement;
   if (active && active !== document.body && root.contains(active)) return;
-  if (active && active.closest && active.closest('.app-header') && !active.closest('nav')) return;
+  // Typing in the header's search box, or switching the language, keeps
+  // focus where it is.
+  if (active && active.closest && (active.closest('.header-search') || active.closest('.lang-switch'))) return;
   const target = h1 || document.getElementById('main');
   if (!target.hasAttribute('tabindex')) target.setAttribute('tabindex', '-1');
   target.focus({preventScroll: false});
@@ -433,7 +442,8 @@ async function boot() {
       (h1 || main).focus();
     });
   }
-  state.files = await loadManifest();
+  // The list of modules and who is signed in, both at once.
+  const manifest = loadManifest();
   let me;
   try {
     me = await api('GET', '/api/me');
@@ -451,6 +461,7 @@ async function boot() {
     main.querySelector('h1').focus();
     return;
   }
+  state.files = await manifest;
   state.me = me || {};
   setCSRF(state.me.csrf_token);
   renderHeader();
@@ -458,8 +469,10 @@ async function boot() {
   window.addEventListener('hashchange', route);
   window.addEventListener('kaz:unauthorized', sessionEnded);
   onLangChange(() => {
+    const fromSwitch = document.activeElement && document.activeElement.closest && document.activeElement.closest('.lang-switch');
     renderHeader();
     renderFooter();
+    if (fromSwitch) document.querySelector('.lang-switch')?.focus();
     route();
   });
   document.body.classList.add('ready');

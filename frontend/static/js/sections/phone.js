@@ -157,7 +157,9 @@ class Panel {
       el('label', {for: 'kaz-phone-dir', text: t('directory-label')}), this.dirInput, this.dirList);
 
     // --- history
-    this.badge = el('span', {class: 'kaz-phone-badge', 'data-testid': 'missed-badge', hidden: true});
+    // The badge counts missed calls not seen yet; clicking it (or opening
+    // the panel again) marks them seen.
+    this.badge = el('button', {type: 'button', class: 'kaz-phone-badge', 'data-testid': 'missed-badge', hidden: true, onclick: () => this.markSeen()});
     this.histList = el('ul', {class: 'kaz-phone-history', 'data-testid': 'call-history'});
     const history = el('section', {class: 'kaz-phone-historybox', 'aria-labelledby': 'kaz-hist-h'},
       el('h2', {id: 'kaz-hist-h'}, document.createTextNode(t('history') + ' '), this.badge), this.histList);
@@ -185,7 +187,7 @@ class Panel {
     }, 1000));
     this.root.addEventListener('keydown', (e) => this.keyboard(e));
     this.update();
-    this.loadHistory();
+    this.loadHistory(true);
     this.searchDirectory();
   }
 
@@ -367,9 +369,21 @@ class Panel {
     this.badge.hidden = n === 0;
     this.badge.textContent = n ? t('missed', {n}) : '';
     this.badge.setAttribute('data-count', String(n));
+    this.badge.title = t('mark-seen');
   }
 
-  async loadHistory() {
+  async markSeen() {
+    try {
+      await this.ctx.api('POST', '/api/phone/history/seen');
+      this.missed = 0;
+      this.updateBadge();
+    } catch (err) {
+      this.showError(err.message);
+    }
+  }
+
+  /** loadHistory lists the calls; on opening the panel (markSeen) the missed calls shown count as seen. */
+  async loadHistory(markSeen) {
     let res;
     try {
       res = await this.ctx.api('GET', '/api/phone/history');
@@ -397,8 +411,9 @@ class Panel {
         return li;
       }));
     }
-    // Seeing the list acknowledges missed calls: the badge shows until the next visit.
-    if (this.missed) this.ctx.api('POST', '/api/phone/history/seen').catch(() => {});
+    // Opening the panel acknowledges the missed calls listed: the badge
+    // shows them this time and is gone on the next visit.
+    if (markSeen && this.missed) this.ctx.api('POST', '/api/phone/history/seen').catch(() => {});
   }
 
   async searchDirectory() {
