@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -373,4 +374,21 @@ func BenchmarkPut4KiB(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+func BenchmarkPut4KiBParallel8(b *testing.B) {
+	s, _ := newTestStore(b, DefaultConfig(), nil)
+	body := strings.Repeat("k", 4096)
+	var n atomic.Int64
+	b.SetParallelism(4)
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			i := n.Add(1)
+			if _, _, err := s.Put(context.Background(), editor, "docs", fmt.Sprintf("/f%d", i), strings.NewReader(body), PutOptions{Size: 4096}); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
 }

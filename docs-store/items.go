@@ -503,3 +503,36 @@ func (s *Store) PatchProps(ctx context.Context, p *auth.Principal, lib, path str
 		return nil
 	})
 }
+
+// SetModified sets the modification time of the item at path without a new
+// version (WebDAV clients that preserve times: Win32LastModifiedTime,
+// rclone). Editors; the item's locks apply.
+func (s *Store) SetModified(ctx context.Context, p *auth.Principal, lib, path string, t time.Time, opts WriteOptions) error {
+	cp, err := cleanTarget(path)
+	if err != nil {
+		return err
+	}
+	if t.IsZero() {
+		return fmt.Errorf("%w: zero time", ErrInvalidName)
+	}
+	return s.db.Tx(ctx, func(tx *sql.Tx) error {
+		l, _, err := s.access(ctx, tx, p, lib, RoleEditor)
+		if err != nil {
+			return err
+		}
+		it, err := s.getItem(ctx, tx, l, cp)
+		if err != nil {
+			return err
+		}
+		if err := checkPreconditions(&it, opts.IfMatch, ""); err != nil {
+			return err
+		}
+		if err := s.checkLocks(ctx, tx, l, p, opts.LockTokens, cp, lockScope{}); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, s.q(`UPDATE docs_items SET modified = ? WHERE id = ?`), sqldb.FormatTime(t), it.ID); err != nil {
+			return fmt.Errorf("docstore: set modified: %w", err)
+		}
+		return nil
+	})
+}

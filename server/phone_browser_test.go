@@ -60,6 +60,8 @@ func newPhoneRig(t *testing.T) *phoneRig {
 		c.Phone.AnnounceWebRTC = "127.0.0.1"
 		c.Phone.KeepAlive = time.Second
 		c.Phone.ReconnectGrace = 20 * time.Second
+		c.Phone.CallsPerMinute = 100
+		c.Phone.DialPlan = []string{`1[0-9]{3}`, `\*43`}
 	})
 	ctx := t.Context()
 	if err := kaz.Kaz().Dir().Add(ctx, directory.User{Name: "alice", DisplayName: "Alice Martin", Groups: []string{"admins"}}); err != nil {
@@ -385,6 +387,14 @@ func TestPhoneBrowserCalls(t *testing.T) {
 		}
 		r.click("available-switch")
 		r.waitJS(`document.querySelector('[data-testid=phone-status]')?.dataset.state === 'registered'`, 15*time.Second, "registered again")
+	})
+
+	t.Run("NumberOutsideDialPlanExplained", func(t *testing.T) {
+		r.t = t
+		r.run(chromedp.SetValue(`[data-testid=dial-input]`, "08 99 12 34 56", chromedp.ByQuery))
+		r.click("dial-button")
+		r.waitJS(`(() => { const e = document.querySelector('[data-testid=phone-error]'); return !!e && !e.hidden && e.textContent.includes("n'est pas autorisé"); })()`, 10*time.Second, "not-allowed explained")
+		r.waitState("ended", 5*time.Second)
 	})
 
 	t.Run("DeclinedCallIsBusyForCaller", func(t *testing.T) {

@@ -128,6 +128,7 @@ func (s *Server) routes() {
 	s.routesDocs()
 	s.routesSearch()
 	s.routesPhone()
+	s.routesAdmin()
 	s.mux.Handle("/api/", s.requireAPI(s.api))
 	s.mux.Handle("/", frontend.Handler())
 }

@@ -17,12 +17,7 @@ import (
 )
 
 // docStore returns the document store wired by wire_docs.go, or nil.
-func (s *Server) docStore() *docstore.Store {
-	if d, ok := any(s.docsp).(interface{ Store() *docstore.Store }); ok {
-		return d.Store()
-	}
-	return nil
-}
+func (s *Server) docStore() *docstore.Store { return s.docsp.Store() }
 
 // searchPart is the search engine, its indexer and what the API needs.
 type searchPart struct {

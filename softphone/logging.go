@@ -8,8 +8,9 @@ import (
 	"github.com/pion/logging"
 )
 
-// pionLogger routes pion's logs into slog. pion is chatty at Info (ICE
-// state changes per call), so its Info goes to Debug.
+// pionLogger routes pion's logs into slog, one level down: pion is chatty
+// (ICE state changes per call at Info, teardown races at Warn), so its
+// Info goes to Debug, Warn to Info and Error to Warn.
 type pionLogger struct{ log *slog.Logger }
 
 type pionLoggerFactory struct{ log *slog.Logger }
@@ -38,10 +39,10 @@ func (l pionLogger) Debug(msg string)          { l.emit(slog.LevelDebug-2, msg) 
 func (l pionLogger) Debugf(f string, a ...any) { l.emitf(slog.LevelDebug-2, f, a...) }
 func (l pionLogger) Info(msg string)           { l.emit(slog.LevelDebug, msg) }
 func (l pionLogger) Infof(f string, a ...any)  { l.emitf(slog.LevelDebug, f, a...) }
-func (l pionLogger) Warn(msg string)           { l.emit(slog.LevelWarn, msg) }
-func (l pionLogger) Warnf(f string, a ...any)  { l.emitf(slog.LevelWarn, f, a...) }
-func (l pionLogger) Error(msg string)          { l.emit(slog.LevelError, msg) }
-func (l pionLogger) Errorf(f string, a ...any) { l.emitf(slog.LevelError, f, a...) }
+func (l pionLogger) Warn(msg string)           { l.emit(slog.LevelInfo, msg) }
+func (l pionLogger) Warnf(f string, a ...any)  { l.emitf(slog.LevelInfo, f, a...) }
+func (l pionLogger) Error(msg string)          { l.emit(slog.LevelWarn, msg) }
+func (l pionLogger) Errorf(f string, a ...any) { l.emitf(slog.LevelWarn, f, a...) }
 
 var _ logging.LoggerFactory = pionLoggerFactory{}
 

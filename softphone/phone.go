@@ -15,6 +15,7 @@ import (
 	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
 	"github.com/kazhq/kaz/internal/sqldb"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // Phone is the softphone: per-agent SIP registrations at the PBX, the
@@ -295,3 +296,49 @@ func (p *Phone) probe() bool {
 }
 
 var errClosed = errors.New("softphone: closed")
+
+// Disconnect closes every tab of user (sign-out, account removed): the
+// extension is unregistered; calls in progress wait out the reconnection
+// grace like after a dropped connection.
+func (p *Phone) Disconnect(user string) {
+	p.mu.Lock()
+	a := p.agents[user]
+	p.mu.Unlock()
+	if a == nil {
+		return
+	}
+	a.mu.Lock()
+	for t := range a.tabs {
+		t.close()
+	}
+	a.mu.Unlock()
+}
+
+// Collectors returns Prometheus collectors for calls and registrations.
+func (p *Phone) Collectors() []prometheus.Collector {
+	return []prometheus.Collector{
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: "kaz", Subsystem: "phone", Name: "calls", Help: "Calls in progress (bridged or echo)."},
+			func() float64 {
+				p.mu.Lock()
+				defer p.mu.Unlock()
+				return float64(len(p.calls))
+			}),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: "kaz", Subsystem: "phone", Name: "registered", Help: "Extensions registered at the PBX."},
+			func() float64 {
+				n := 0
+				for _, r := range p.Status().Registrations {
+					if r.State == "registered" {
+						n++
+					}
+				}
+				return float64(n)
+			}),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: "kaz", Subsystem: "phone", Name: "pbx_up", Help: "1 when the PBX answers OPTIONS."},
+			func() float64 {
+				if p.pbxUp.Load() {
+					return 1
+				}
+				return 0
+			}),
+	}
+}

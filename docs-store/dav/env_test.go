@@ -2,6 +2,7 @@ package dav
 
 import (
 	"context"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -55,12 +56,16 @@ func newEnv(t testing.TB, quota int64) *davEnv {
 		t.Fatal(err)
 	}
 	e := &davEnv{store: st, dir: dir}
-	var h http.Handler
-	e.srv = httptest.NewUnstartedServer(nil)
+	// The handler needs the URL, known once the listener is open.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.url = "http://" + ln.Addr().String()
+	e.srv = httptest.NewUnstartedServer(basicAuth(New(st, Options{PublicURL: e.url})))
+	e.srv.Listener.Close()
+	e.srv.Listener = ln
 	e.srv.Start()
-	e.url = e.srv.URL
-	h = New(st, Options{PublicURL: e.url})
-	e.srv.Config.Handler = basicAuth(h)
 	t.Cleanup(e.srv.Close)
 	return e
 }

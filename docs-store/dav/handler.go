@@ -240,7 +240,7 @@ func fromStore(err error) *davError {
 
 func (h *Handler) writeError(rq *request, err error) {
 	e := fromStore(err)
-	attrs := []any{"req_id", reqctx.ID(rq.ctx()), "method", rq.r.Method, "path", rq.path, "status", e.code}
+	attrs := []any{"req_id", reqctx.ID(rq.ctx()), "method", rq.r.Method, "library", rq.lib, "path", rq.rel, "status", e.code}
 	if rq.p != nil {
 		attrs = append(attrs, "user", rq.p.User)
 	}
@@ -532,6 +532,9 @@ func (h *Handler) mkcol(rq *request) error {
 		return newErr(http.StatusUnsupportedMediaType, "MKCOL with a body is not supported")
 	}
 	if rq.rel == "/" {
+		if _, err := h.store.Stat(rq.ctx(), rq.p, rq.lib, "/"); err != nil {
+			return newErr(http.StatusForbidden, "libraries are created by an administrator, not over WebDAV")
+		}
 		rq.w.Header().Set("Allow", allowAll)
 		return newErr(http.StatusMethodNotAllowed, "the library already exists")
 	}

@@ -239,6 +239,8 @@ func (h *Handler) propfind(rq *request) error {
 	if _, err := h.checkIf(rq); err != nil {
 		return err
 	}
+	// RFC 4918 §9.1 suggests infinity for a missing Depth, which we refuse
+	// anyway; clients that omit it get Depth 1, what they mean in practice.
 	depth, ok := parseDepth(rq.r.Header.Get("Depth"), 1)
 	if !ok {
 		return newErr(http.StatusBadRequest, "invalid Depth header")

@@ -874,6 +874,17 @@ func testProps(t *testing.T, e *env) {
 	}
 	err = e.s.PatchProps(e.ctx, Reader, "docs", "/a.txt", set, nil, docstore.WriteOptions{})
 	wantErr(t, "reader patches", err, docstore.ErrPermission)
+
+	when := time.Date(2026, 11, 3, 10, 0, 0, 0, time.UTC)
+	before := e.versions("docs", "/a.txt")
+	if err := e.s.SetModified(e.ctx, Editor, "docs", "/a.txt", when, docstore.WriteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	it, _ := e.s.Stat(e.ctx, Reader, "docs", "/a.txt")
+	if !it.Modified.Equal(when) || len(e.versions("docs", "/a.txt")) != len(before) {
+		t.Errorf("SetModified: modified %v, %d versions", it.Modified, len(e.versions("docs", "/a.txt")))
+	}
+	wantErr(t, "reader sets time", e.s.SetModified(e.ctx, Reader, "docs", "/a.txt", when, docstore.WriteOptions{}), docstore.ErrPermission)
 }
 
 func testHidden(t *testing.T, e *env) {

@@ -29,6 +29,12 @@ type BrowserOptions struct {
 func Browser(t testing.TB, opts BrowserOptions) context.Context {
 	t.Helper()
 	bin := Peer(t, "chromium")
+	// Not t.TempDir: Chromium's helper processes may still write to the
+	// profile for a moment after the browser is closed.
+	profile, err := os.MkdirTemp("", "kaz-chromium-")
+	if err != nil {
+		t.Fatal(err)
+	}
 	flags := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(bin),
 		chromedp.Headless,
@@ -36,7 +42,7 @@ func Browser(t testing.TB, opts BrowserOptions) context.Context {
 		chromedp.DisableGPU,
 		chromedp.NoFirstRun,
 		chromedp.NoDefaultBrowserCheck,
-		chromedp.UserDataDir(t.TempDir()),
+		chromedp.UserDataDir(profile),
 		chromedp.Flag("disable-quic", true),
 		chromedp.Flag("disable-background-networking", true),
 		chromedp.Flag("disable-component-update", true),
@@ -80,6 +86,13 @@ func Browser(t testing.TB, opts BrowserOptions) context.Context {
 		cancelCtx()
 		cancelAlloc()
 		cancelTimeout()
+		for i := 0; i < 50; i++ {
+			if os.RemoveAll(profile) == nil {
+				return
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		t.Logf("testenv: could not remove the browser profile %s", profile)
 	})
 	return ctx
 }

@@ -20,6 +20,13 @@
 //     sent, Kaz's own Origin. Basic credentials are not ambient and are
 //     exempt. Failed app-password attempts are throttled per user name and
 //     per client address.
+//   - A provider identity (issuer, sub) is bound to one Kaz user name at its
+//     first sign-in: a changed or reused user-name claim cannot move it onto
+//     another account.
+//   - Bearer access tokens are accepted only as RFC 9068 JWTs (typ at+jwt,
+//     so an ID token is never taken for one) for Kaz's client id or public
+//     URL, from an identity that signed in before, with a second factor
+//     when required. Opaque tokens are refused.
 //   - A disabled user authenticates by no means (RevokeUser also ends the
 //     user's sessions and app passwords).
 package auth

@@ -99,6 +99,9 @@ type provider struct {
 	endSession string
 	issParam   bool
 	builtin    bool
+	// atVerifier checks JWT access tokens (RFC 9068) whose audience is
+	// Kaz's public URL rather than its client id.
+	atVerifier *oidc.IDTokenVerifier
 }
 
 // New returns a relying party. Provider discovery is lazy: it happens at
@@ -195,7 +198,8 @@ func (rp *RP) discover(ctx context.Context) (*provider, error) {
 	vctx := rp.clientCtx(context.Background())
 	p := &provider{
 		issuer: issuer, clientID: clientID, p: op, builtin: builtin,
-		verifier: op.VerifierContext(vctx, &oidc.Config{ClientID: clientID, SupportedSigningAlgs: algs}),
+		verifier:   op.VerifierContext(vctx, &oidc.Config{ClientID: clientID, SupportedSigningAlgs: algs}),
+		atVerifier: op.VerifierContext(vctx, &oidc.Config{ClientID: rp.publicURL, SupportedSigningAlgs: algs}),
 		oauth: oauth2.Config{
 			ClientID: clientID, ClientSecret: secret, Endpoint: op.Endpoint(),
 			RedirectURL: rp.publicURL + CallbackPath,
@@ -449,16 +453,16 @@ func (rp *RP) verifyTokens(ctx context.Context, p *provider, tok *oauth2.Token, 
 		return nil, &refusedUser, "user name not acceptable", fmt.Errorf("%.80q", name)
 	}
 	var u directory.User
+	name, err = rp.store.BindIdentity(ctx, idt.Issuer, idt.Subject, name)
+	if errors.Is(err, ErrIdentityTaken) {
+		return nil, &refusedUser, "user name already bound to another subject", fmt.Errorf("%.80q", name)
+	}
+	if err != nil {
+		return nil, &refusedInternal, "bind identity", err
+	}
 	if p.builtin {
 		u, err = rp.dir.Get(ctx, name)
 	} else {
-		name, err = rp.store.BindIdentity(ctx, idt.Issuer, idt.Subject, name)
-		if errors.Is(err, ErrIdentityTaken) {
-			return nil, &refusedUser, "user name already bound to another subject", fmt.Errorf("%.80q", name)
-		}
-		if err != nil {
-			return nil, &refusedInternal, "bind identity", err
-		}
 		display, _ := claims["name"].(string)
 		email, _ := claims["email"].(string)
 		u, err = rp.dir.EnsureExternal(ctx, directory.User{Name: name, DisplayName: display, Email: email, Groups: stringList(claims[rp.cfg.GroupsClaim])})

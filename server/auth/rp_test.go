@@ -473,3 +473,56 @@ func TestDiscoveryIsLazyAndRetried(t *testing.T) {
 		t.Fatalf("login once the provider is back: %d %s %.200s", code, final, body)
 	}
 }
+
+func TestBearerAccessTokens(t *testing.T) {
+	k, op := setupOP(t, nil)
+	c := browser(t)
+	if code, _, _ := signIn(t, c, k); code != 200 {
+		t.Fatal("sign-in failed")
+	}
+	_, otherKey := testKeys(t)
+	now := time.Now()
+	claims := func(edit func(map[string]any)) map[string]any {
+		m := map[string]any{
+			"iss": op.Issuer, "aud": "kaz", "sub": testAccount["sub"], "iat": now.Unix(), "exp": now.Add(5 * time.Minute).Unix(),
+			"client_id": "kaz", "jti": randomToken(), "amr": []string{"pwd", "otp"},
+		}
+		if edit != nil {
+			edit(m)
+		}
+		return m
+	}
+	call := func(tok string) (int, string) {
+		return getStatus(t, http.DefaultClient, k.URL+"/api/me", "Authorization", "Bearer "+tok)
+	}
+	if code, body := call(signJWT(t, op.Key, op.Kid, "at+jwt", claims(nil))); code != 200 || !strings.Contains(body, `"method":"bearer"`) || !strings.Contains(body, `"user":"alice"`) {
+		t.Fatalf("valid access token: %d %s", code, body)
+	}
+	if code, _ := call(signJWT(t, op.Key, op.Kid, "at+jwt", claims(func(m map[string]any) { m["aud"] = k.URL }))); code != 200 {
+		t.Fatalf("access token for Kaz's URL: %d", code)
+	}
+	for _, tc := range []struct {
+		name string
+		typ  string
+		key  *rsa.PrivateKey
+		edit func(map[string]any)
+	}{
+		{"an ID token", "JWT", nil, nil},
+		{"another audience", "at+jwt", nil, func(m map[string]any) { m["aud"] = "other-api" }},
+		{"expired", "at+jwt", nil, func(m map[string]any) { m["exp"] = now.Add(-time.Minute).Unix() }},
+		{"no second factor", "at+jwt", nil, func(m map[string]any) { m["amr"] = []string{"pwd"} }},
+		{"bad signature", "at+jwt", otherKey, nil},
+		{"unknown identity", "at+jwt", nil, func(m map[string]any) { m["sub"] = "never-signed-in" }},
+	} {
+		key := tc.key
+		if key == nil {
+			key = op.Key
+		}
+		if code, _ := call(signJWT(t, key, op.Kid, tc.typ, claims(tc.edit))); code != http.StatusUnauthorized {
+			t.Errorf("%s: %d, want 401", tc.name, code)
+		}
+	}
+	if code, _ := call("opaque-token"); code != http.StatusUnauthorized {
+		t.Errorf("opaque token: %d", code)
+	}
+}

@@ -416,6 +416,20 @@ func (s *Store) BindIdentity(ctx context.Context, issuer, subject, name string) 
 	return bound, nil
 }
 
+// IdentityUser returns the Kaz user bound to (issuer, subject), or
+// ErrNotFound when that identity never signed in.
+func (s *Store) IdentityUser(ctx context.Context, issuer, subject string) (string, error) {
+	var name string
+	err := s.db.QueryRowContext(ctx, s.db.Rebind(`SELECT user_name FROM auth_identities WHERE issuer = ? AND subject = ?`), issuer, subject).Scan(&name)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", ErrNotFound
+	}
+	if err != nil {
+		return "", fmt.Errorf("auth: identity: %w", err)
+	}
+	return name, nil
+}
+
 // flow is one sign-in in progress, between /auth/login and the callback.
 type flow struct {
 	Nonce, Verifier, ReturnTo, Kind string

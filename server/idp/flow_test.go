@@ -2,6 +2,7 @@ package idp
 
 import (
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/url"
 	"slices"
@@ -266,8 +267,9 @@ func TestLockoutAfterRepeatedFailures(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	b, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(b), `<html lang="en">`) || !strings.Contains(string(b), "Sign in to Kaz") {
 		t.Errorf("english login page: %d", resp.StatusCode)
 	}
 }

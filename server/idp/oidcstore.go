@@ -282,9 +282,20 @@ func (s *Store) AuthRequestByID(ctx context.Context, id string) (op.AuthRequest,
 	return s.loadAuthRequest(ctx, "id", id)
 }
 
+// codeLifetime bounds an authorization code (RFC 6749 §4.1.2 recommends
+// at most 10 minutes).
+const codeLifetime = 10 * time.Minute
+
 // AuthRequestByCode implements op.Storage.
 func (s *Store) AuthRequestByCode(ctx context.Context, code string) (op.AuthRequest, error) {
-	return s.loadAuthRequest(ctx, "code", sha256Hex(code))
+	a, err := s.loadAuthRequest(ctx, "code", sha256Hex(code))
+	if err != nil {
+		return nil, err
+	}
+	if !a.Done() || s.now().Sub(a.AuthTime) > codeLifetime {
+		return nil, errRequestNotFound
+	}
+	return a, nil
 }
 
 // SaveAuthCode implements op.Storage; only a hash of the code is kept.

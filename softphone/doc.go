@@ -1,0 +1,25 @@
+// Package softphone bridges agents' browsers (WebRTC, pion/webrtc) to the
+// headquarters PBX (SIP, emiago/sipgo), so that an agent takes and places
+// office calls on the laptop headset.
+//
+// While an agent has a Kaz tab open and is available, the Phone keeps the
+// agent's extension registered at the PBX (digest authentication, refresh
+// before expiry, re-registration within seconds after the PBX comes back,
+// found by an OPTIONS keep-alive). Tabs speak a small JSON protocol over a
+// WebSocket (ServeWS): the browser always makes the WebRTC offer and Kaz
+// answers as an ICE-lite peer on ONE UDP port shared by every call.
+//
+// Media is relayed without transcoding: Kaz picks a codec both legs share
+// (opus, G.722, G.711 A-law or µ-law) and rewrites payload types, sequence
+// numbers, timestamps and SSRC so that each side sees one continuous
+// stream across hold, DTMF injection (RFC 4733) and a tab resuming the call
+// after a reload. The echo test number is answered by Kaz itself.
+//
+// Security: SIP passwords are stored encrypted (AES-256-GCM, the user bound
+// as additional data) with a key file created 0600 in the data folder; they
+// are never sent to browsers nor logged. Outbound calls pass a dial-plan
+// allow-list and a per-agent rate limit (toll fraud); the number of
+// simultaneous calls is capped. The WebSocket upgrade requires the Origin to
+// match the Host. Errors reach browsers as message keys with plain-language
+// text, never as internal error strings.
+package softphone
