@@ -209,6 +209,8 @@ func (s *Store) Put(ctx context.Context, p *auth.Principal, lib, path string, r 
 			return Item{}, false, err
 		}
 	}
+	s.gcMu.RLock()
+	defer s.gcMu.RUnlock()
 	hash, n, err := s.blobs.Write(ctx, r, opts.Size)
 	if err != nil {
 		return Item{}, false, fmt.Errorf("docstore: put %s%s: %w", l.name, cp, err)

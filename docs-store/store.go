@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/kazhq/kaz/internal/sqldb"
@@ -16,6 +17,10 @@ type Store struct {
 	blobs BlobStore
 	log   *slog.Logger
 	now   func() time.Time
+	// gcMu: uploads hold it shared from the blob write to the commit that
+	// references the blob; the collector takes it exclusively (TryLock,
+	// never blocking uploads) to re-check and remove one blob.
+	gcMu sync.RWMutex
 }
 
 // Open opens the store on db (running its migrations, component

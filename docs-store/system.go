@@ -130,12 +130,43 @@ func (s *Store) CollectGarbage(ctx context.Context) (int, error) {
 	}
 	removed := 0
 	for _, h := range dead {
-		if err := s.blobs.Remove(ctx, h); err != nil {
+		ok, err := s.removeIfUnreferenced(ctx, h)
+		if err != nil {
 			return removed, err
 		}
-		removed++
+		if ok {
+			removed++
+		}
 	}
 	return removed, nil
+}
+
+// removeIfUnreferenced re-checks and removes one blob while no upload is
+// between its blob write and its commit. It gives up (false) when uploads
+// keep it busy; the next round retries.
+func (s *Store) removeIfUnreferenced(ctx context.Context, hash string) (bool, error) {
+	for try := 0; !s.gcMu.TryLock(); try++ {
+		if try >= 100 {
+			return false, nil
+		}
+		select {
+		case <-ctx.Done():
+			return false, ctx.Err()
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	defer s.gcMu.Unlock()
+	var n int
+	if err := s.db.QueryRowContext(ctx, s.q(`SELECT (SELECT COUNT(*) FROM docs_items WHERE hash = ?) + (SELECT COUNT(*) FROM docs_versions WHERE hash = ?)`), hash, hash).Scan(&n); err != nil {
+		return false, fmt.Errorf("docstore: blob references: %w", err)
+	}
+	if n > 0 {
+		return false, nil
+	}
+	if err := s.blobs.Remove(ctx, hash); err != nil {
+		return false, err
+	}
+	return true, nil
 }
 
 // MaintainOnce runs one round of maintenance: purge the recycle bin, drop

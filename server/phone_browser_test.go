@@ -29,6 +29,8 @@ type phoneRig struct {
 	desk *deskPhone // 1002, sends 1 kHz
 	kaz  *testenv.Server
 	ctx  context.Context // the browser tab
+
+	store *softphone.Store
 }
 
 const (
@@ -90,7 +92,7 @@ func newPhoneRig(t *testing.T) *phoneRig {
 		Flags:         map[string]any{"allow-loopback-in-peer-connection": true},
 		Timeout:       4 * time.Minute,
 	})
-	r := &phoneRig{t: t, pbx: pbx, desk: desk, kaz: kaz, ctx: bctx}
+	r := &phoneRig{t: t, pbx: pbx, desk: desk, kaz: kaz, ctx: bctx, store: store}
 	r.signIn("alice")
 	r.run(chromedp.Navigate(kaz.URL + "/#/phone"))
 	r.waitJS(`document.querySelector('[data-testid=phone-status]')?.dataset.state === 'registered'`, 20*time.Second, "registration at the PBX")
@@ -483,5 +485,20 @@ func TestPhoneBrowserCalls(t *testing.T) {
 		r.click("hangup-button")
 		r.waitState("ended", 10*time.Second)
 		r.waitJS(`document.querySelector('[data-testid=phone-status]')?.dataset.state === 'registered'`, 10*time.Second, "registered status")
+	})
+
+	t.Run("WrongPasswordExplained", func(t *testing.T) {
+		r.t = t
+		if err := r.store.SetAccount(t.Context(), "carol", softphone.Account{Extension: thirdExt, Password: "not-the-password"}); err != nil {
+			t.Fatal(err)
+		}
+		r.signIn("carol")
+		r.run(chromedp.Reload())
+		r.waitJS(`document.querySelector('[data-testid=phone-status]')?.dataset.state === 'failed'`, 20*time.Second, "registration failure")
+		var status string
+		r.run(chromedp.Evaluate(`document.querySelector('[data-testid=phone-status]').textContent`, &status))
+		if !strings.Contains(status, "mot de passe") {
+			t.Errorf("status with a wrong SIP password = %q, want it to mention the password", status)
+		}
 	})
 }

@@ -27,7 +27,7 @@ func (noChanges) Open(context.Context, string, string) (io.ReadCloser, search.It
 	return nil, search.Item{}, search.ErrNotFound
 }
 func (noChanges) Walk(context.Context, string, string, func(search.Item) error) error { return nil }
-func (noChanges) LibraryNames(context.Context) ([]string, error)                     { return nil, nil }
+func (noChanges) LibraryNames(context.Context) ([]string, error)                      { return nil, nil }
 
 func newSearchAPI(t *testing.T) *Server {
 	t.Helper()

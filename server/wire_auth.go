@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"errors"
 	"net/http"
 	"os"
 	"time"
@@ -55,30 +56,55 @@ func (s *Server) initAuth(ctx context.Context) error {
 }
 
 // authHTTPClient reaches the provider. The built-in provider is Kaz itself
-// at its public URL: under a generated self-signed certificate, that
-// certificate is trusted for it.
+// at its public URL: Kaz's own certificate (the configured one, or the
+// self-signed one that serve generates after New, hence read at each
+// connection) is trusted besides the system roots.
 func (s *Server) authHTTPClient() *http.Client {
 	timeout := s.cfg.Auth.HTTPTimeout
 	if timeout <= 0 {
 		timeout = auth.DefaultConfig().HTTPTimeout
 	}
 	c := &http.Client{Timeout: timeout}
-	if s.cfg.Auth.Issuer != "" || s.cfg.PlainHTTP() || s.cfg.Server.TLSCertFile != "" {
+	if s.cfg.Auth.Issuer != "" || s.cfg.PlainHTTP() {
 		return c
 	}
-	pem, err := os.ReadFile(s.dataPath("tls", "selfsigned.crt"))
-	if err != nil {
-		return c // not generated yet: the system roots, until a restart
+	// Kaz's own certificate: the configured one (perhaps from an internal
+	// CA), or the generated self-signed one.
+	certFile := s.cfg.Server.TLSCertFile
+	if certFile == "" {
+		certFile = s.dataPath("tls", "selfsigned.crt")
 	}
-	pool, err := x509.SystemCertPool()
-	if err != nil {
-		pool = x509.NewCertPool()
-	}
-	pool.AppendCertsFromPEM(pem)
 	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+	tr.TLSClientConfig = &tls.Config{
+		MinVersion: tls.VersionTLS12,
+		// The chain is verified by VerifyConnection, against the system
+		// roots plus the self-signed certificate.
+		InsecureSkipVerify: true,
+		VerifyConnection: func(cs tls.ConnectionState) error {
+			return verifyWithSelfSigned(cs, certFile)
+		},
+	}
 	c.Transport = tr
 	return c
+}
+
+func verifyWithSelfSigned(cs tls.ConnectionState, certFile string) error {
+	if len(cs.PeerCertificates) == 0 {
+		return errors.New("auth: provider sent no certificate")
+	}
+	roots, err := x509.SystemCertPool()
+	if err != nil {
+		roots = x509.NewCertPool()
+	}
+	if pem, err := os.ReadFile(certFile); err == nil {
+		roots.AppendCertsFromPEM(pem)
+	}
+	opts := x509.VerifyOptions{Roots: roots, DNSName: cs.ServerName, Intermediates: x509.NewCertPool()}
+	for _, ic := range cs.PeerCertificates[1:] {
+		opts.Intermediates.AddCert(ic)
+	}
+	_, err = cs.PeerCertificates[0].Verify(opts)
+	return err
 }
 
 func (s *Server) routesAuth() {

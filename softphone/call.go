@@ -136,7 +136,6 @@ func (c *call) end(reason string, code int) {
 		if r != nil {
 			r.close()
 		}
-		c.notify(Message{Type: "state", State: "ended", Reason: reason, Code: code})
 		p := c.p
 		p.mu.Lock()
 		delete(p.calls, c.id)
@@ -168,6 +167,8 @@ func (c *call) end(reason string, code int) {
 		if err := p.store.addCall(ctx, c.agent.user, rec); err != nil {
 			p.log.Error("call history", "user", c.agent.user, "call_id", c.id, "err", err)
 		}
+		// History first: a tab told "ended" may reload the history at once.
+		c.notify(Message{Type: "state", State: "ended", Reason: reason, Code: code})
 		p.log.Info("call ended", "user", c.agent.user, "call_id", c.id, "direction", c.dir, "reason", reason, "code", code)
 	})
 }
@@ -532,7 +533,11 @@ func (p *Phone) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		case ans := <-c.answerCh:
 			if ans.decline {
 				dlg.Respond(ans.code, sipReason(ans.code), nil)
-				c.end("declined", ans.code)
+				reason := "declined"
+				if ans.code == 480 { // the agent's last tab closed while ringing
+					reason = "no-answer"
+				}
+				c.end(reason, ans.code)
 				return
 			}
 			if c.answerInbound(dlg, ans, delayed) {
@@ -776,6 +781,12 @@ func (c *call) tabGone(t *tab) {
 	}
 	c.mu.Unlock()
 	if !owned {
+		if c.dir == "in" && state == "ringing" && c.agent.tabCount() == 0 {
+			select {
+			case c.answerCh <- answerReq{decline: true, code: 480}:
+			default:
+			}
+		}
 		return
 	}
 	if state != "active" && state != "held" {

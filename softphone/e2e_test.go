@@ -73,8 +73,15 @@ func TestRegistersWithDigestAndRejectsWrongPassword(t *testing.T) {
 
 	// The PBX restarts (and forgets its location table): Kaz registers
 	// again on its own.
-	k.proc.stop()
 	deadline := time.Now().Add(10 * time.Second)
+	for !tp.Status().PBXReachable {
+		if time.Now().After(deadline) {
+			t.Fatal("PBX not seen as reachable")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	k.proc.stop()
+	deadline = time.Now().Add(10 * time.Second)
 	for tp.Status().PBXReachable {
 		if time.Now().After(deadline) {
 			t.Fatal("Kaz did not notice the PBX going away")

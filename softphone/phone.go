@@ -247,8 +247,14 @@ func (p *Phone) keepAlive() {
 	defer t.Stop()
 	up := true
 	p.pbxUp.Store(true)
+	fails := 0
 	for {
 		ok := p.probe()
+		if ok {
+			fails = 0
+		} else if fails++; fails < 2 {
+			ok = up // one lost UDP probe is not an outage
+		}
 		if ok && !up {
 			p.log.Info("PBX reachable again; registering every agent")
 			p.pbxMu.Lock()

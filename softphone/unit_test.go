@@ -278,3 +278,24 @@ func TestG711RoundTrip(t *testing.T) {
 		}
 	}
 }
+
+func TestParseChromeOffer(t *testing.T) {
+	b, err := os.ReadFile("testdata/chrome-offer.sdp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	md, err := parseSDP(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, c := range relayable(md.Codecs) {
+		names = append(names, c.String())
+	}
+	if got := strings.Join(names, " "); got != "OPUS/48000 G722/8000 PCMU/8000 PCMA/8000" {
+		t.Errorf("relayable codecs %q", got)
+	}
+	if md.TelEvent != 126 {
+		t.Errorf("telephone-event/8000 PT = %d, want 126 (not the 48 kHz one)", md.TelEvent)
+	}
+}

@@ -28,6 +28,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime/pprof"
 	"slices"
 	"strings"
 	"time"
@@ -47,7 +48,9 @@ func main() {
 	corpusDir := flag.String("corpus", "/usr/share/man/fr", "folder of gzipped French man pages")
 	libs := flag.Int("libraries", 4, "number of libraries (Bleve shards)")
 	runs := flag.Int("runs", 200, "runs per query kind")
-	fresh := flag.Int("fresh", 50, "freshness samples")
+	fresh := flag.Int("fresh", 50, "freshness samples (0 skips)")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the query phase to this file")
+	indexprofile := flag.String("indexprofile", "", "write a CPU profile of Kaz's indexing to this file")
 	flag.Parse()
 	ctx := context.Background()
 	dir := *out
@@ -67,11 +70,21 @@ func main() {
 	fmt.Printf("corpus: %d paragraphs from %s; %d documents, %.1f MB of text, %d libraries\n", len(paras), *corpusDir, len(docs), float64(textBytes)/1e6, *libs)
 
 	// Indexing.
+	if *indexprofile != "" {
+		f, err := os.Create(*indexprofile)
+		if err != nil {
+			log.Fatal(err)
+		}
+		pprof.StartCPUProfile(f)
+	}
 	kaz, kazRate := indexKaz(ctx, filepath.Join(dir, "bleve"), docs)
+	if *indexprofile != "" {
+		pprof.StopCPUProfile()
+	}
 	defer kaz.Close()
 	fts, ftsRate := indexFTS(ctx, filepath.Join(dir, "fts.db"), docs)
 	defer fts.Close()
-	kazSize := dirSize(filepath.Join(dir, "bleve"))
+	kazSize := settledSize(filepath.Join(dir, "bleve"))
 	ftsSize := dirSize(filepath.Join(dir, "fts.db")) + dirSize(filepath.Join(dir, "fts.db-wal"))
 	fmt.Printf("\n%-34s %14s %14s %10s\n", "", "Kaz (Bleve)", "FTS5", "ratio")
 	fmt.Printf("%-34s %14.0f %14.0f %10.2f\n", "indexing (docs/s)", kazRate, ftsRate, kazRate/ftsRate)
@@ -93,6 +106,14 @@ func main() {
 		{"fuzzy (one typo)", []string{"utilisatuer ", "repertiore ", "comande ", "fichiiers "}, nil, false},
 		{"prefix (as you type)", []string{"fich", "utilis", "répert", "comm"}, []string{"fich*", "utilis*", "repert*", "comm*"}, true},
 	}
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			log.Fatal(err)
+		}
+		pprof.StartCPUProfile(f)
+		defer pprof.StopCPUProfile()
+	}
 	fmt.Printf("\n%-34s %9s %9s %9s %9s %8s\n", "latency (ms)", "Kaz p50", "Kaz p99", "FTS p50", "FTS p99", "p99 ratio")
 	for _, k := range kinds {
 		kp50, kp99 := measure(*runs, k.kaz, func(q string) {
@@ -111,6 +132,9 @@ func main() {
 	}
 
 	// Freshness through docstore and the indexer.
+	if *fresh <= 0 {
+		return
+	}
 	fp50, fp99 := freshness(ctx, filepath.Join(dir, "fresh"), *fresh)
 	fmt.Printf("\nfreshness (docstore write → searchable, polling 150 ms): p50 %.0f ms, p99 %.0f ms (FTS5: synchronous insert, ~0)\n", fp50, fp99)
 }
@@ -384,4 +408,23 @@ func (d storeSource) Walk(ctx context.Context, lib, p string, fn func(search.Ite
 	return d.st.Walk(ctx, lib, p, func(it docstore.Item) error { return fn(item(it)) })
 }
 
-func (d storeSource) LibraryNames(ctx context.Context) ([]string, error) { return d.st.LibraryNames(ctx) }
+func (d storeSource) LibraryNames(ctx context.Context) ([]string, error) {
+	return d.st.LibraryNames(ctx)
+}
+
+// settledSize waits for Bleve's background merges to settle (the size
+// stops changing for 3 s, at most 2 min) and returns the folder's size.
+func settledSize(p string) int64 {
+	last, stable := dirSize(p), 0
+	for i := 0; i < 240 && stable < 6; i++ {
+		time.Sleep(500 * time.Millisecond)
+		n := dirSize(p)
+		if n == last {
+			stable++
+		} else {
+			stable = 0
+		}
+		last = n
+	}
+	return last
+}

@@ -305,3 +305,28 @@ func TestPutIntoLockedFolderWithUntaggedToken(t *testing.T) {
 	e.do(t, call{method: "PUT", path: "/dav/lib/d/new.txt", body: "x", hdr: map[string]string{"If": "(<{token}>)"}, want: 201}, vars)
 	e.do(t, call{method: "MKCOL", path: "/dav/lib/d/sub", hdr: map[string]string{"If": "<" + e.url + "/dav/lib/d> (<{token}>)"}, want: 201}, vars)
 }
+
+func TestIfHeaderEvaluation(t *testing.T) {
+	e := newEnv(t, 0)
+	r := e.do(t, call{method: "PUT", path: "/dav/lib/a.txt", body: "a", want: 201}, nil)
+	etag := r.hdr.Get("ETag")
+	tests := []struct {
+		ifh  string
+		want int
+	}{
+		{"(<DAV:no-lock>)", 412},
+		{"(Not <DAV:no-lock>)", 204},
+		{"([" + etag + "])", 204},
+		{`(["nope"])`, 412},
+		{`(["nope"]) (Not <DAV:no-lock>)`, 204},
+		{"<http://elsewhere.example/dav/lib/a.txt> (Not <DAV:no-lock>)", 412},
+		{"<" + e.url + "/dav/lib/a.txt> (Not <DAV:no-lock>)", 204},
+		{"(<garbage", 400},
+	}
+	for _, tt := range tests {
+		r := e.do(t, call{method: "PUT", path: "/dav/lib/a.txt", body: "a", hdr: map[string]string{"If": tt.ifh}}, nil)
+		if r.code != tt.want {
+			t.Errorf("If: %s → %d, want %d", tt.ifh, r.code, tt.want)
+		}
+	}
+}

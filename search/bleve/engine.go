@@ -472,8 +472,10 @@ func (e *Engine) buildQuery(q *search.Query, scope []string, textOnlyNames, fuzz
 	if len(must) == 0 {
 		must = append(must, bleve.NewMatchAllQuery())
 	}
-	// Security trimming and filters.
-	must = append(must, anyTerm(fLibrary, scope))
+	// Security trimming: the search runs only over the shards of scope
+	// (see alias); each shard holds one library's documents, so no
+	// per-document filter is needed (it would cost a pass over every
+	// posting of the library).
 	if len(q.Types) > 0 {
 		must = append(must, anyTerm(fType, q.Types))
 	}

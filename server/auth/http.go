@@ -33,7 +33,7 @@ func safeMethod(m string) bool {
 // disabled user or a cross-site state-changing call.
 func (rp *RP) Authenticate(r *http.Request) (*Principal, error) {
 	ctx := r.Context()
-	if h := r.Header.Get("Authorization"); h != "" {
+	if h := r.Header.Get("Authorization"); h != "" && knownScheme(h) {
 		cr, ok := ParseAuthorization(h)
 		if !ok {
 			return nil, ErrBadCredentials
@@ -74,6 +74,14 @@ func (rp *RP) Authenticate(r *http.Request) (*Principal, error) {
 	}
 	p.Method, p.AMR, p.SessionID = sess.Method, sess.AMR, sess.IDHash
 	return p, nil
+}
+
+// knownScheme reports whether h uses Basic or Bearer. Other schemes (the
+// Windows WebDAV redirector's Negotiate/NTLM) are ignored, as if absent, so
+// that the client gets the Basic challenge (and OPTIONS still answers).
+func knownScheme(h string) bool {
+	scheme, _, _ := strings.Cut(strings.TrimSpace(h), " ")
+	return strings.EqualFold(scheme, "basic") || strings.EqualFold(scheme, "bearer")
 }
 
 // checkCSRF: a cookie is an ambient credential, so a state-changing call

@@ -526,3 +526,33 @@ func TestBearerAccessTokens(t *testing.T) {
 		t.Errorf("opaque token: %d", code)
 	}
 }
+
+// Office's sequence ([MS-OFBA] 3.1.5): the document request answers 403
+// with the login and return URLs; Office shows the login URL in a dialog
+// until it reaches the return URL, then repeats the request with the
+// dialog's cookies.
+func TestOFBASequenceWithRealSignIn(t *testing.T) {
+	k, _ := setupOP(t, nil)
+	office := browser(t)
+	ua := "Microsoft Office Word 2014 (16.0.17928) Windows NT 10.0"
+	req, _ := http.NewRequest("PROPFIND", k.URL+"/dav/lib/rapport.docx", nil)
+	req.Header.Set("X-FORMS_BASED_AUTH_ACCEPTED", "t")
+	req.Header.Set("User-Agent", ua)
+	resp, err := office.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	login, done := resp.Header.Get("X-FORMS_BASED_AUTH_REQUIRED"), resp.Header.Get("X-FORMS_BASED_AUTH_RETURN_URL")
+	if resp.StatusCode != http.StatusForbidden || login == "" || done == "" {
+		t.Fatalf("challenge: %d %v", resp.StatusCode, resp.Header)
+	}
+	code, final, _ := follow(t, office, login)
+	if code != http.StatusOK || final.String() != done {
+		t.Fatalf("dialog ended at %d %s, want the return URL %s", code, final, done)
+	}
+	code, body := do(t, office, "PROPFIND", k.URL+"/dav/lib/rapport.docx", nil, "User-Agent", ua)
+	if code != http.StatusOK || body != "dav alice ofba" {
+		t.Fatalf("document request after sign-in: %d %s", code, body)
+	}
+}

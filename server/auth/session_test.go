@@ -401,3 +401,17 @@ func TestIdentityBindingKeepsAccountsApart(t *testing.T) {
 		t.Fatalf("other issuer: %q %v", name, err)
 	}
 }
+
+func TestUnknownAuthorizationSchemeGetsBasicChallenge(t *testing.T) {
+	k := newLocalKaz(t, nil)
+	for _, m := range []string{"PROPFIND", "GET"} {
+		code, _ := do(t, http.DefaultClient, m, k.URL+"/dav/x", nil, "Authorization", "Negotiate TlRMTVNTUAABAAAAB4IIog==")
+		if code != http.StatusUnauthorized {
+			t.Errorf("%s with Negotiate: %d, want 401", m, code)
+		}
+	}
+	// Malformed Basic is a bad credential (counted), not ignored.
+	if code, _ := do(t, http.DefaultClient, "GET", k.URL+"/api/me", nil, "Authorization", "Basic !!!"); code != http.StatusUnauthorized {
+		t.Errorf("malformed Basic: %d", code)
+	}
+}

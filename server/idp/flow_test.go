@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/coreos/go-oidc/v3/oidc"
 	jose "github.com/go-jose/go-jose/v4"
@@ -372,5 +373,56 @@ func TestSigningKeyAndClientSecretSurviveRestart(t *testing.T) {
 	}
 	if s, _ := p2.ClientSecret(t.Context(), "kaz"); s != e.secret {
 		t.Error("client secret changed across restart")
+	}
+}
+
+func TestAuthorizationCodeExpiresAndIsSingleUse(t *testing.T) {
+	e := newTestEnv(t, func(c *Config) { c.RequireMFA = false })
+	e.addUser("nina", alicePW)
+	for _, late := range []bool{false, true} {
+		c, r := newBrowser(t), e.newRP()
+		pg := e.password(c, r.start(c), "nina", alicePW)
+		cb := e.do(c, "GET", pg.loc, nil)
+		loc, _ := url.Parse(cb.loc)
+		code := loc.Query().Get("code")
+		if late {
+			if _, err := e.p.AuthRequestByCode(t.Context(), code); err != nil {
+				t.Fatalf("fresh code: %v", err)
+			}
+			// (Called directly, not over HTTP, so that changing the clock
+			// races with no handler.)
+			e.p.now = func() time.Time { return time.Now().Add(11 * time.Minute) }
+			if _, err := e.p.AuthRequestByCode(t.Context(), code); err == nil {
+				t.Error("an 11-minute-old code was accepted")
+			}
+			e.p.now = time.Now
+			continue
+		}
+		if _, err := r.oauth.Exchange(t.Context(), code, oauth2.VerifierOption("wrong-verifier-wrong-verifier-wrong-verifier")); err == nil {
+			t.Error("a wrong PKCE verifier was accepted")
+		}
+		if _, err := r.oauth.Exchange(t.Context(), code, oauth2.VerifierOption(r.verifier)); err != nil {
+			t.Fatalf("exchange: %v", err)
+		}
+		if _, err := r.oauth.Exchange(t.Context(), code, oauth2.VerifierOption(r.verifier)); err == nil {
+			t.Error("a code was exchanged twice")
+		}
+	}
+}
+
+func TestEndSessionWithoutHintShowsSignedOutPage(t *testing.T) {
+	e := newTestEnv(t, nil)
+	c := newBrowser(t)
+	pg := e.do(c, "GET", "/idp/end_session", nil)
+	if pg.code != http.StatusFound || !strings.HasSuffix(pg.loc, "/idp/logged-out") {
+		t.Fatalf("end_session: %d %q", pg.code, pg.loc)
+	}
+	out := e.do(c, "GET", "/idp/logged-out?lang=en", nil)
+	if out.code != http.StatusOK || !strings.Contains(out.body, "You are signed out") {
+		t.Errorf("logged-out page: %d", out.code)
+	}
+	// ?lang=en was remembered in a cookie.
+	if pg := e.do(c, "GET", "/idp/login?authRequestID=unknown", nil); pg.code != http.StatusNotFound || !strings.Contains(pg.body, "Sign-in request expired") {
+		t.Errorf("unknown request: %d", pg.code)
 	}
 }

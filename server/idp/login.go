@@ -428,7 +428,7 @@ func (p *Provider) renderFactor(w http.ResponseWriter, r *http.Request, code int
 	}
 	p.render(w, r, code, "factor", lang, "factor_title", pageData{
 		ID: a.ID, CSRF: p.csrfToken(b, a.ID), Error: errMsg, HasTOTP: f.TOTP, HasKeys: len(f.Keys) > 0,
-		RecoveryOpen: recovery || !f.Has(),
+		RecoveryOpen: recovery || !f.Has() || (!f.TOTP && p.wa == nil),
 	})
 }
 

@@ -11,7 +11,7 @@ const t = translator({
   fr: {
     title: 'Administration — Bibliothèques',
     create: 'Créer une bibliothèque', name: 'Nom', name_hint: 'Lettres, chiffres, « . », « - », « _ » ; il apparaît dans l’adresse WebDAV.',
-    description: 'Description', quota: 'Quota', quota_hint: 'Par exemple 500M, 10G, 1T ; vide pour la valeur par défaut ; « illimité » : unlimited.',
+    description: 'Description', quota: 'Quota', quota_hint: 'Par exemple 500M, 10G, 1T ; vide pour la valeur par défaut ; « illimité » pour aucune limite.',
     owners: 'Propriétaires', editors: 'Éditeurs', readers: 'Lecteurs',
     subjects_hint: 'Groupes séparés par des virgules (ou user:IDENTIFIANT pour une personne).',
     submit: 'Créer', created: 'Bibliothèque {name} créée.',
@@ -19,7 +19,7 @@ const t = translator({
     used: 'Utilisé', versions: 'Versions gardées', grants: 'Droits', unlimited: 'illimité',
     role: 'Rôle', subject: 'Groupe ou user:IDENTIFIANT', grant: 'Accorder', granted: 'Droit accordé.',
     revoke: 'Retirer', revoke_title: 'Retirer le rôle de {subject} ?', revoked: 'Droit retiré.',
-    set_quota: 'Changer le quota', new_quota: 'Nouveau quota (par exemple 20G, ou unlimited)', quota_set: 'Quota mis à jour.',
+    set_quota: 'Changer le quota', new_quota: 'Nouveau quota (par exemple 20G, ou illimité)', quota_set: 'Quota mis à jour.',
     role_owner: 'propriétaire', role_editor: 'éditeur', role_reader: 'lecteur',
     open: 'Ouvrir',
   },
