@@ -322,3 +322,12 @@ func newToken() string {
 func runeLen(s string) int { return len([]rune(s)) }
 
 func (s *Store) since(t time.Time) time.Duration { return s.now().Sub(t) }
+
+// auditRead records a read outside any transaction.
+func (s *Store) auditRead(ctx context.Context, lib string, p *auth.Principal, path, detail string) error {
+	if s.db.Dialect == sqldb.SQLite {
+		s.writeMu.Lock()
+		defer s.writeMu.Unlock()
+	}
+	return s.audit(ctx, s.db, lib, p, "read", path, detail)
+}

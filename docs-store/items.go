@@ -153,7 +153,7 @@ func (s *Store) OpenFile(ctx context.Context, p *auth.Principal, lib, path strin
 		return nil, it, err
 	}
 	if !s.cfg.NoAuditReads {
-		if err := s.audit(ctx, s.db, l.name, p, "read", cp, ""); err != nil {
+		if err := s.auditRead(ctx, l.name, p, cp, ""); err != nil {
 			f.Close()
 			return nil, it, err
 		}
@@ -216,7 +216,7 @@ func (s *Store) Put(ctx context.Context, p *auth.Principal, lib, path string, r 
 		return Item{}, false, fmt.Errorf("docstore: put %s%s: %w", l.name, cp, err)
 	}
 	var created bool
-	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
+	err = s.tx(ctx, func(tx *sql.Tx) error {
 		l, _, err := s.access(ctx, tx, p, lib, RoleEditor)
 		if err != nil {
 			return err
@@ -309,7 +309,7 @@ func (s *Store) Mkdir(ctx context.Context, p *auth.Principal, lib, path string, 
 		return Item{}, fmt.Errorf("docstore: mkdir /: %w", ErrExists)
 	}
 	var l libRow
-	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
+	err = s.tx(ctx, func(tx *sql.Tx) error {
 		if l, _, err = s.access(ctx, tx, p, lib, RoleEditor); err != nil {
 			return err
 		}
@@ -356,7 +356,7 @@ func (s *Store) Delete(ctx context.Context, p *auth.Principal, lib, path string,
 	if err != nil {
 		return err
 	}
-	return s.db.Tx(ctx, func(tx *sql.Tx) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
 		l, _, err := s.access(ctx, tx, p, lib, RoleEditor)
 		if err != nil {
 			return err
@@ -466,7 +466,7 @@ func (s *Store) PatchProps(ctx context.Context, p *auth.Principal, lib, path str
 			return fmt.Errorf("%w: property value too long or not UTF-8", ErrInvalidName)
 		}
 	}
-	return s.db.Tx(ctx, func(tx *sql.Tx) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
 		l, _, err := s.access(ctx, tx, p, lib, RoleEditor)
 		if err != nil {
 			return err
@@ -517,7 +517,7 @@ func (s *Store) SetModified(ctx context.Context, p *auth.Principal, lib, path st
 	if t.IsZero() {
 		return fmt.Errorf("%w: zero time", ErrInvalidName)
 	}
-	return s.db.Tx(ctx, func(tx *sql.Tx) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
 		l, _, err := s.access(ctx, tx, p, lib, RoleEditor)
 		if err != nil {
 			return err

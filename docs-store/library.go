@@ -73,7 +73,7 @@ func (s *Store) CreateLibrary(ctx context.Context, p *auth.Principal, spec Libra
 		}
 		grants = append(grants, Grant{Role: g.Role, Subject: sub})
 	}
-	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+	err := s.tx(ctx, func(tx *sql.Tx) error {
 		if _, err := s.loadLib(ctx, tx, spec.Name); err == nil {
 			return fmt.Errorf("docstore: library %q: %w", spec.Name, ErrExists)
 		} else if !errors.Is(err, ErrNotFound) {
@@ -111,7 +111,7 @@ func (s *Store) DeleteLibrary(ctx context.Context, p *auth.Principal, name strin
 	if err := requireAdmin(p); err != nil {
 		return err
 	}
-	return s.db.Tx(ctx, func(tx *sql.Tx) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
 		l, err := s.loadLib(ctx, tx, name)
 		if err != nil {
 			return err
@@ -132,7 +132,7 @@ func (s *Store) UpdateLibrary(ctx context.Context, p *auth.Principal, name strin
 	if p == nil {
 		return Library{}, ErrPermission
 	}
-	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+	err := s.tx(ctx, func(tx *sql.Tx) error {
 		var l libRow
 		var err error
 		if p.Admin {
@@ -279,7 +279,7 @@ func (s *Store) Grant(ctx context.Context, p *auth.Principal, lib string, role R
 	if err != nil {
 		return err
 	}
-	return s.db.Tx(ctx, func(tx *sql.Tx) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
 		l, err := s.manage(ctx, tx, p, lib)
 		if err != nil {
 			return err
@@ -312,7 +312,7 @@ func (s *Store) Revoke(ctx context.Context, p *auth.Principal, lib string, subje
 	if err != nil {
 		return err
 	}
-	return s.db.Tx(ctx, func(tx *sql.Tx) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
 		l, err := s.manage(ctx, tx, p, lib)
 		if err != nil {
 			return err

@@ -164,7 +164,7 @@ func (s *Store) Lock(ctx context.Context, p *auth.Principal, lib, path string, r
 	}
 	var lk Lock
 	created := false
-	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
+	err = s.tx(ctx, func(tx *sql.Tx) error {
 		l, _, err := s.access(ctx, tx, p, lib, RoleEditor)
 		if err != nil {
 			return err
@@ -261,7 +261,7 @@ func (s *Store) Refresh(ctx context.Context, p *auth.Principal, lib, path, token
 		return Lock{}, err
 	}
 	var lk Lock
-	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
+	err = s.tx(ctx, func(tx *sql.Tx) error {
 		l, _, err := s.access(ctx, tx, p, lib, RoleEditor)
 		if err != nil {
 			return err
@@ -298,7 +298,7 @@ func (s *Store) Unlock(ctx context.Context, p *auth.Principal, lib, path, token 
 	if err != nil {
 		return err
 	}
-	return s.db.Tx(ctx, func(tx *sql.Tx) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
 		l, _, err := s.access(ctx, tx, p, lib, RoleReader)
 		if err != nil {
 			return err
@@ -325,7 +325,7 @@ func (s *Store) Unlock(ctx context.Context, p *auth.Principal, lib, path, token 
 
 // ForceUnlock removes any lock of lib by token (owners; audited).
 func (s *Store) ForceUnlock(ctx context.Context, p *auth.Principal, lib, token string) error {
-	return s.db.Tx(ctx, func(tx *sql.Tx) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
 		l, _, err := s.access(ctx, tx, p, lib, RoleOwner)
 		if err != nil {
 			return err
@@ -370,6 +370,8 @@ func (s *Store) Locks(ctx context.Context, p *auth.Principal, lib string) ([]Loc
 
 // purgeExpiredLocks deletes expired locks.
 func (s *Store) purgeExpiredLocks(ctx context.Context) (int64, error) {
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
 	res, err := s.db.ExecContext(ctx, s.q(`DELETE FROM docs_locks WHERE expires <= ?`), s.nowText())
 	if err != nil {
 		return 0, fmt.Errorf("docstore: purge locks: %w", err)

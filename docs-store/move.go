@@ -75,7 +75,7 @@ func (s *Store) subtreeSize(ctx context.Context, q querier, l libRow, p string) 
 // dropped; the destination's locks stay (and need their tokens).
 func (s *Store) Move(ctx context.Context, p *auth.Principal, srcLib, srcPath, dstLib, dstPath string, opts MoveOptions) (bool, error) {
 	created := false
-	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+	err := s.tx(ctx, func(tx *sql.Tx) error {
 		t, err := s.prepareTransfer(ctx, tx, p, srcLib, srcPath, dstLib, dstPath, RoleEditor, opts.Overwrite, opts.LockTokens, true)
 		if err != nil {
 			return err
@@ -162,7 +162,7 @@ func (s *Store) relocate(ctx context.Context, tx *sql.Tx, src libRow, sp string,
 // exist. Dead properties are copied; versions are not.
 func (s *Store) Copy(ctx context.Context, p *auth.Principal, srcLib, srcPath, dstLib, dstPath string, opts CopyOptions) (bool, error) {
 	created := false
-	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+	err := s.tx(ctx, func(tx *sql.Tx) error {
 		t, err := s.prepareTransfer(ctx, tx, p, srcLib, srcPath, dstLib, dstPath, RoleReader, opts.Overwrite, opts.LockTokens, false)
 		if err != nil {
 			return err

@@ -2,6 +2,7 @@ package docstore
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -21,6 +22,10 @@ type Store struct {
 	// references the blob; the collector takes it exclusively (TryLock,
 	// never blocking uploads) to re-check and remove one blob.
 	gcMu sync.RWMutex
+	// writeMu serializes this process's write transactions on SQLite,
+	// which has one writer: waiting here is immediate, while SQLITE_BUSY
+	// retries sleep.
+	writeMu sync.Mutex
 }
 
 // Open opens the store on db (running its migrations, component
@@ -59,3 +64,12 @@ func (s *Store) Close() error { return nil }
 
 // Config returns the effective configuration (defaults filled).
 func (s *Store) Config() Config { return s.cfg }
+
+// tx runs fn in a write transaction.
+func (s *Store) tx(ctx context.Context, fn func(*sql.Tx) error) error {
+	if s.db.Dialect == sqldb.SQLite {
+		s.writeMu.Lock()
+		defer s.writeMu.Unlock()
+	}
+	return s.db.Tx(ctx, fn)
+}

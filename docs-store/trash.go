@@ -71,7 +71,7 @@ func restoredName(name string, n int, isDir bool) string {
 func (s *Store) RestoreTrash(ctx context.Context, p *auth.Principal, lib string, id int64) (Item, error) {
 	var l libRow
 	var target string
-	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+	err := s.tx(ctx, func(tx *sql.Tx) error {
 		var role Role
 		var err error
 		if l, role, err = s.access(ctx, tx, p, lib, RoleEditor); err != nil {
@@ -175,7 +175,7 @@ func collectIDs(ctx context.Context, q querier, query string, args ...any) ([]in
 // number of entries removed. Contents go at the next CollectGarbage.
 func (s *Store) EmptyTrash(ctx context.Context, p *auth.Principal, lib string) (int, error) {
 	n := 0
-	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+	err := s.tx(ctx, func(tx *sql.Tx) error {
 		l, _, err := s.access(ctx, tx, p, lib, RoleOwner)
 		if err != nil {
 			return err
@@ -197,7 +197,7 @@ func (s *Store) EmptyTrash(ctx context.Context, p *auth.Principal, lib string) (
 // every library (system task).
 func (s *Store) PurgeTrash(ctx context.Context, olderThan time.Time) (int, error) {
 	n := 0
-	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+	err := s.tx(ctx, func(tx *sql.Tx) error {
 		rows, err := tx.QueryContext(ctx, s.q(`SELECT t.id, l.name FROM docs_trash t JOIN docs_libraries l ON l.id = t.library_id WHERE t.deleted < ?`), sqldb.FormatTime(olderThan))
 		if err != nil {
 			return fmt.Errorf("docstore: purge: %w", err)

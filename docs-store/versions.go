@@ -86,7 +86,7 @@ func (s *Store) OpenVersion(ctx context.Context, p *auth.Principal, lib, path st
 		return nil, v, err
 	}
 	if !s.cfg.NoAuditReads {
-		if err := s.audit(ctx, s.db, l.name, p, "read", it.Path, fmt.Sprintf("version %d", version)); err != nil {
+		if err := s.auditRead(ctx, l.name, p, it.Path, fmt.Sprintf("version %d", version)); err != nil {
 			f.Close()
 			return nil, v, err
 		}
@@ -99,7 +99,7 @@ func (s *Store) OpenVersion(ctx context.Context, p *auth.Principal, lib, path st
 func (s *Store) RestoreVersion(ctx context.Context, p *auth.Principal, lib, path string, version int64, opts WriteOptions) (Item, error) {
 	var l libRow
 	var cp string
-	err := s.db.Tx(ctx, func(tx *sql.Tx) error {
+	err := s.tx(ctx, func(tx *sql.Tx) error {
 		var it Item
 		var err error
 		l, it, err = s.fileAt(ctx, tx, p, lib, path, RoleEditor)

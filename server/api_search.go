@@ -121,7 +121,7 @@ func (s *Server) apiSearch(w http.ResponseWriter, r *http.Request) error {
 		return searchBad("modified_before must be a date like 2026-03-01")
 	}
 	if err := q.Validate(); err != nil {
-		return searchBad(err.Error())
+		return httperr.New(http.StatusBadRequest, "invalid search: sort by relevance or by date, and put the start date before the end date", err)
 	}
 	if q.Libraries, err = sp.libraries(r.Context(), p); err != nil {
 		return err

@@ -52,10 +52,12 @@ type HTTPConfig struct {
 	// TrustedProxies lists CIDRs of reverse proxies whose X-Forwarded-For
 	// and X-Forwarded-Proto headers are believed.
 	TrustedProxies []string `yaml:"trusted_proxies"`
-	// TLS: certificate and key files. When both are empty and Listen is not
-	// a loopback address, a self-signed certificate is generated in Data.
+	// TLSCertFile is the TLS certificate (PEM, with its chain). When it
+	// and TLSKeyFile are empty and Listen is not a loopback address, a
+	// self-signed certificate is generated in Data.
 	TLSCertFile string `yaml:"tls_cert_file"`
-	TLSKeyFile  string `yaml:"tls_key_file"`
+	// TLSKeyFile is the private key of TLSCertFile (PEM).
+	TLSKeyFile string `yaml:"tls_key_file"`
 	// Insecure allows plain HTTP on a non-loopback address (only behind a
 	// TLS-terminating reverse proxy listed in TrustedProxies).
 	Insecure bool `yaml:"insecure"`

@@ -502,3 +502,29 @@ func TestPhoneBrowserCalls(t *testing.T) {
 		}
 	})
 }
+
+// TestPhonePanelWithoutPBXSaysSo: with no PBX configured, the panel says so
+// plainly instead of showing a dial pad that cannot work.
+func TestPhonePanelWithoutPBXSaysSo(t *testing.T) {
+	if testing.Short() {
+		t.Skip("browser test skipped in -short mode")
+	}
+	kaz := testenv.NewServer(t, nil)
+	if err := kaz.Kaz().Dir().Add(t.Context(), directory.User{Name: "alice", DisplayName: "Alice Martin"}); err != nil {
+		t.Fatal(err)
+	}
+	r := &phoneRig{t: t, kaz: kaz, ctx: testenv.Browser(t, testenv.BrowserOptions{Timeout: time.Minute})}
+	r.signIn("alice")
+	r.run(chromedp.Navigate(kaz.URL + "/#/phone"))
+	r.waitJS(`document.querySelector('[data-testid=phone-status]')?.dataset.state === 'not-configured'`, 15*time.Second, "not-configured notice")
+	var text string
+	var dialPads int
+	r.run(chromedp.Evaluate(`document.querySelector('[data-testid=phone-status]').textContent`, &text),
+		chromedp.Evaluate(`document.querySelectorAll('[data-testid=dial-button]').length`, &dialPads))
+	if !strings.Contains(text, "n'est pas configurée") {
+		t.Errorf("notice = %q", text)
+	}
+	if dialPads != 0 {
+		t.Errorf("a dial pad is shown without a PBX")
+	}
+}

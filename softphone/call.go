@@ -477,6 +477,14 @@ func (p *Phone) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 			tx.Respond(sip.NewResponseFromRequest(req, 400, "Bad SDP", nil))
 			return
 		}
+		if strings.Contains(md.Proto, "SAVP") && !strings.Contains(md.Proto, "TLS") {
+			// SDES-SRTP toward the PBX is not implemented: say so rather
+			// than answer plain RTP to an offer that requires SRTP.
+			res := sip.NewResponseFromRequest(req, 488, "Not Acceptable Here", nil)
+			res.AppendHeader(sip.NewHeader("Warning", `302 kaz "RTP/SAVP (SDES-SRTP) is not supported; offer RTP/AVP"`))
+			tx.Respond(res)
+			return
+		}
 		if len(relayable(md.Codecs)) == 0 {
 			res := sip.NewResponseFromRequest(req, 488, "Not Acceptable Here", nil)
 			res.AppendHeader(sip.NewHeader("Warning", `304 kaz "no common codec: Kaz relays PCMU, PCMA, G722, opus"`))

@@ -48,6 +48,7 @@ func main() {
 	corpusDir := flag.String("corpus", "/usr/share/man/fr", "folder of gzipped French man pages")
 	libs := flag.Int("libraries", 4, "number of libraries (Bleve shards)")
 	runs := flag.Int("runs", 200, "runs per query kind")
+	batch := flag.Int("batch", 500, "documents per indexing batch (the indexer's batch_size)")
 	fresh := flag.Int("fresh", 50, "freshness samples (0 skips)")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the query phase to this file")
 	indexprofile := flag.String("indexprofile", "", "write a CPU profile of Kaz's indexing to this file")
@@ -77,12 +78,12 @@ func main() {
 		}
 		pprof.StartCPUProfile(f)
 	}
-	kaz, kazRate := indexKaz(ctx, filepath.Join(dir, "bleve"), docs)
+	kaz, kazRate := indexKaz(ctx, filepath.Join(dir, "bleve"), docs, *batch)
 	if *indexprofile != "" {
 		pprof.StopCPUProfile()
 	}
 	defer kaz.Close()
-	fts, ftsRate := indexFTS(ctx, filepath.Join(dir, "fts.db"), docs)
+	fts, ftsRate := indexFTS(ctx, filepath.Join(dir, "fts.db"), docs, *batch)
 	defer fts.Close()
 	kazSize := settledSize(filepath.Join(dir, "bleve"))
 	ftsSize := dirSize(filepath.Join(dir, "fts.db")) + dirSize(filepath.Join(dir, "fts.db-wal"))
@@ -226,21 +227,21 @@ func makeDocs(paras []string, n, libs int) ([]search.Document, int64) {
 	return docs, total
 }
 
-func indexKaz(ctx context.Context, dir string, docs []search.Document) (*bleve.Engine, float64) {
+func indexKaz(ctx context.Context, dir string, docs []search.Document, batch int) (*bleve.Engine, float64) {
 	eng, err := bleve.Open(ctx, dir, nil)
 	if err != nil {
 		log.Fatal(err)
 	}
 	start := time.Now()
-	for i := 0; i < len(docs); i += 500 {
-		if err := eng.Apply(ctx, &search.Batch{Put: docs[i:min(i+500, len(docs))]}); err != nil {
+	for i := 0; i < len(docs); i += batch {
+		if err := eng.Apply(ctx, &search.Batch{Put: docs[i:min(i+batch, len(docs))]}); err != nil {
 			log.Fatal(err)
 		}
 	}
 	return eng, float64(len(docs)) / time.Since(start).Seconds()
 }
 
-func indexFTS(ctx context.Context, path string, docs []search.Document) (*sql.DB, float64) {
+func indexFTS(ctx context.Context, path string, docs []search.Document, batch int) (*sql.DB, float64) {
 	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)")
 	if err != nil {
 		log.Fatal(err)
@@ -250,7 +251,7 @@ func indexFTS(ctx context.Context, path string, docs []search.Document) (*sql.DB
 		log.Fatal(err)
 	}
 	start := time.Now()
-	for i := 0; i < len(docs); i += 500 {
+	for i := 0; i < len(docs); i += batch {
 		tx, err := db.BeginTx(ctx, nil)
 		if err != nil {
 			log.Fatal(err)
@@ -259,7 +260,7 @@ func indexFTS(ctx context.Context, path string, docs []search.Document) (*sql.DB
 		if err != nil {
 			log.Fatal(err)
 		}
-		for _, d := range docs[i:min(i+500, len(docs))] {
+		for _, d := range docs[i:min(i+batch, len(docs))] {
 			if _, err := st.ExecContext(ctx, d.Library, d.Path, d.Name, d.Author, d.Content); err != nil {
 				log.Fatal(err)
 			}

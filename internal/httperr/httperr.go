@@ -1,13 +1,22 @@
 // Package httperr turns handler errors into HTTP responses. Only Msg reaches
 // the client; Err goes to the log. Internal error text never reaches a
 // client.
+//
+// Msg is written in English in the code and translated when the response is
+// written: Write answers in the language of the request's Accept-Language
+// ("fr" or "en", French by default) through the catalog in messages_fr.go,
+// and also sends the English original as error_en, stable for scripts.
+// TestEveryClientMessageHasFrench keeps the catalog complete; see
+// catalog.go for messages built with fmt.Sprintf.
 package httperr
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http"
+	"sync"
 )
 
 // Error is an error with the status and the plain-language message to send.
@@ -32,7 +41,7 @@ func New(code int, msg string, err error) *Error { return &Error{Code: code, Msg
 // Func is an http handler that returns an error.
 type Func func(w http.ResponseWriter, r *http.Request) error
 
-// Handler adapts fn, writing errors as JSON {"error": msg, "status": code}.
+// Handler adapts fn, writing errors with Write.
 // Errors that are not *Error become a 500 with a generic message.
 func Handler(log *slog.Logger, fn Func) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -42,18 +51,63 @@ func Handler(log *slog.Logger, fn Func) http.Handler {
 	})
 }
 
-// Write writes err as a JSON error response and logs its cause.
+// Write writes err as a JSON error response and logs its cause:
+//
+//	{"error": "Vous devez vous connecter.", "error_en": "authentication required", "status": 401}
+//
+// error is Msg in the language of r (see Lang), error_en the English
+// original. A message missing from the catalog is sent in English and
+// logged once at debug level. Errors that are not *Error become a 500 with
+// a generic message.
 func Write(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
 	var he *Error
 	if !errors.As(err, &he) {
 		he = &Error{Code: http.StatusInternalServerError, Msg: "internal error", Err: err}
 	}
-	if log != nil && (he.Code >= 500 || he.Err != nil) {
-		log.LogAttrs(r.Context(), levelFor(he.Code), "request failed",
-			slog.String("method", r.Method), slog.String("path", r.URL.Path),
-			slog.Int("status", he.Code), slog.Any("err", he.Err))
+	ctx := context.Background()
+	if r != nil {
+		ctx = r.Context()
 	}
-	WriteJSON(w, he.Code, map[string]any{"error": he.Msg, "status": he.Code})
+	if log != nil && (he.Code >= 500 || he.Err != nil) {
+		attrs := []slog.Attr{slog.Int("status", he.Code), slog.Any("err", he.Err)}
+		if r != nil {
+			attrs = append(attrs, slog.String("method", r.Method), slog.String("path", r.URL.Path))
+		}
+		log.LogAttrs(ctx, levelFor(he.Code), "request failed", attrs...)
+	}
+	lang := Lang(r)
+	msg, ok := Localize(lang, he.Msg)
+	if !ok && log != nil && firstMiss(he.Msg) {
+		log.LogAttrs(ctx, slog.LevelDebug, "error message has no translation",
+			slog.String("component", "httperr"), slog.String("lang", lang), slog.String("msg", he.Msg))
+	}
+	h := w.Header()
+	h.Set("Content-Language", lang)
+	h.Add("Vary", "Accept-Language")
+	WriteJSON(w, he.Code, map[string]any{"error": msg, "error_en": he.Msg, "status": he.Code})
+}
+
+// missed remembers the untranslated messages already logged, up to
+// maxMissed of them (messages may carry request data: the set is bounded).
+var missed struct {
+	sync.Mutex
+	seen map[string]bool
+}
+
+const maxMissed = 256
+
+// firstMiss reports whether msg is logged as untranslated for the first time.
+func firstMiss(msg string) bool {
+	missed.Lock()
+	defer missed.Unlock()
+	if missed.seen[msg] || len(missed.seen) >= maxMissed {
+		return false
+	}
+	if missed.seen == nil {
+		missed.seen = make(map[string]bool)
+	}
+	missed.seen[msg] = true
+	return true
 }
 
 func levelFor(code int) slog.Level {

@@ -398,7 +398,11 @@ func wordQuery(tok, raw string, prefix, fuzzy bool) query.Query {
 			fq.SetFuzziness(1)
 			qs = append(qs, boost(fq, f.w*0.3))
 		}
-		if (prefix && n >= 2) || n >= 5 {
+		// Long words also match as prefixes of longer words of the same
+		// family (télétravail → télétravailleurs, which light stemming
+		// keeps apart); the word being typed matches as a prefix from two
+		// letters.
+		if (prefix && n >= 2) || (n >= minLongWord && f.name == fContent) {
 			pq := bleve.NewPrefixQuery(tok)
 			pq.SetField(f.name)
 			qs = append(qs, boost(pq, f.w*0.5))
@@ -411,6 +415,10 @@ func wordQuery(tok, raw string, prefix, fuzzy bool) query.Query {
 	}
 	return bleve.NewDisjunctionQuery(qs...)
 }
+
+// minLongWord is the length from which a finished word also matches as a
+// prefix.
+const minLongWord = 8
 
 // exactQuery matches a token exactly in any text field (for exclusions).
 func exactQuery(tok string) query.Query {

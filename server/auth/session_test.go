@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -413,5 +414,24 @@ func TestUnknownAuthorizationSchemeGetsBasicChallenge(t *testing.T) {
 	// Malformed Basic is a bad credential (counted), not ignored.
 	if code, _ := do(t, http.DefaultClient, "GET", k.URL+"/api/me", nil, "Authorization", "Basic !!!"); code != http.StatusUnauthorized {
 		t.Errorf("malformed Basic: %d", code)
+	}
+}
+
+func TestCookiesAreSecureUnderTLS(t *testing.T) {
+	k := newLocalKaz(t, nil)
+	for _, tc := range []struct {
+		public string
+		secure bool
+	}{{"https://kaz.example.org", true}, {k.URL, false}} {
+		rp, err := New(Options{Config: k.cfg, PublicURL: tc.public, Dir: k.Dir, Store: k.RP.store})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rec := httptest.NewRecorder()
+		rp.setSessionCookie(rec, "s1.x")
+		c := rec.Result().Cookies()[0]
+		if c.Secure != tc.secure || !c.HttpOnly || c.SameSite != http.SameSiteLaxMode || c.Path != "/" {
+			t.Errorf("%s: cookie %+v", tc.public, c)
+		}
 	}
 }

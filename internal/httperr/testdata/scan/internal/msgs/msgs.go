@@ -1,0 +1,4 @@
+package msgs
+
+// Gone is a message constant used from another package.
+const Gone = "fixture: gone from another package"
