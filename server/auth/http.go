@@ -40,6 +40,12 @@ func (rp *RP) Authenticate(r *http.Request) (*Principal, error) {
 		}
 		switch cr.Scheme {
 		case "basic":
+			// Browsers keep Basic credentials typed into their prompt (say,
+			// for /dav/) and send them along with any page's form post:
+			// like a cookie, they need the cross-site check.
+			if !safeMethod(r.Method) && rp.crossSite(r) {
+				return nil, ErrCSRF
+			}
 			return rp.appPassword(r, cr.User, cr.Password)
 		default:
 			return rp.bearer(r, cr.Token)
@@ -88,7 +94,7 @@ func knownScheme(h string) bool {
 // must prove it comes from Kaz's own pages: the Origin (when sent) is
 // Kaz's, and API calls carry the session's CSRF token.
 func (rp *RP) checkCSRF(r *http.Request, sess *Session) error {
-	if o := r.Header.Get("Origin"); o != "" && o != rp.origin {
+	if rp.crossSite(r) {
 		return ErrCSRF
 	}
 	if strings.HasPrefix(r.URL.Path, "/dav/") {
@@ -105,6 +111,16 @@ func (rp *RP) checkCSRF(r *http.Request, sess *Session) error {
 		return ErrCSRF
 	}
 	return nil
+}
+
+// crossSite reports whether a browser says r comes from another site's
+// page: an Origin other than Kaz's, or Sec-Fetch-Site: cross-site. Non-browser
+// clients (rclone, Office, davfs2) send neither.
+func (rp *RP) crossSite(r *http.Request) bool {
+	if o := r.Header.Get("Origin"); o != "" && o != rp.origin {
+		return true
+	}
+	return strings.EqualFold(r.Header.Get("Sec-Fetch-Site"), "cross-site")
 }
 
 func (rp *RP) principal(r *http.Request, user string) (*Principal, error) {

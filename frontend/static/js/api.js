@@ -10,11 +10,17 @@
 // server's plain-language `error` field, or a bilingual sentence when the
 // server cannot be reached at all.
 //
+// Every call carries Accept-Language with the UI's language (i18n.js lang()),
+// so that the server writes its `error` in that language (and the English
+// original in `error_en`).
+//
 // Every state-changing call (anything but GET, HEAD and OPTIONS) carries the
 // X-Kaz-CSRF header, whose token comes from GET /api/me's `csrf_token`. The
 // token is read once and cached; a call made before it is known fetches
 // /api/me first. When the server refuses the token (403 with a stale session
 // token), the token is read again and the call retried once.
+
+import {lang} from './i18n.js';
 
 /** Plain words for a network failure, in both languages. */
 export const NETWORK_ERROR =
@@ -105,7 +111,7 @@ function errorFrom(status, body) {
 }
 
 async function request(method, path, body, extraHeaders) {
-  const headers = {Accept: 'application/json', ...(extraHeaders || {})};
+  const headers = {Accept: 'application/json', 'Accept-Language': lang(), ...(extraHeaders || {})};
   const init = {method, headers, credentials: 'same-origin', cache: 'no-store'};
   if (body !== undefined && body !== null) {
     if (body instanceof FormData || body instanceof Blob || body instanceof URLSearchParams || typeof body === 'string') {
@@ -170,7 +176,7 @@ export async function api(method, path, body) {
  */
 api.upload = async function upload(url, file, opts = {}) {
   const method = String(opts.method || 'PUT').toUpperCase();
-  const headers = {...(opts.headers || {})};
+  const headers = {'Accept-Language': lang(), ...(opts.headers || {})};
   if (!SAFE.has(method)) {
     const token = await loadCSRF(false).catch(() => '');
     if (token) headers[CSRF_HEADER] = token;

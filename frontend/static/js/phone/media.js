@@ -173,8 +173,10 @@ export class Ringer {
     this.osc.start();
     this.el = new Audio();
     this.el.srcObject = dest.stream;
-    await setSink(this.el, deviceId);
-    this.el.play().catch(() => {});
+    const el = this.el;
+    await setSink(el, deviceId);
+    if (this.el !== el) return; // stopped meanwhile (answered at once)
+    el.play().catch(() => {});
     const cycle = () => {
       if (!this.gain) return;
       const t = ctx.currentTime;

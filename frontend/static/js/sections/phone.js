@@ -96,7 +96,7 @@ class Panel {
     });
     this.dialInput.addEventListener('paste', () => setTimeout(() => (this.dialInput.value = normalizeNumber(this.dialInput.value)), 0));
     this.dialButton = el('button', {type: 'button', class: 'primary', 'data-testid': 'dial-button', text: t('dial'), onclick: () => this.dial(this.dialInput.value)});
-    const echo = el('button', {type: 'button', 'data-testid': 'echo-button', text: t('echo-test'), title: t('echo-help', {n: this.echoNumber}), onclick: () => this.dial(this.echoNumber)});
+    const echo = this.echoButton = el('button', {type: 'button', 'data-testid': 'echo-button', text: t('echo-test'), title: t('echo-help', {n: this.echoNumber}), onclick: () => this.dial(this.echoNumber)});
     const keypad = el('div', {class: 'kaz-phone-keypad', role: 'group', 'aria-label': t('keypad')});
     for (const k of KEYS) {
       keypad.append(el('button', {type: 'button', 'data-testid': `dtmf-${k}`, 'aria-label': k, text: k, onclick: () => this.key(k)}));
@@ -328,6 +328,7 @@ class Panel {
     this.holdBtn.textContent = cs === 'held' ? t('resume') : t('hold');
     this.holdBtn.setAttribute('aria-pressed', String(cs === 'held'));
     this.dialButton.disabled = !!live;
+    this.echoButton.disabled = !!live;
     this.digits.textContent = cur && cur.receivedDigits ? t('dtmf-received', {d: cur.receivedDigits}) : '';
     this.digits.setAttribute('data-digits', (cur && cur.receivedDigits) || '');
     this.callBox.setAttribute('data-sent-digits', (cur && cur.sentDigits) || '');
