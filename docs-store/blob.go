@@ -11,7 +11,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
+	"sync"
 	"time"
 )
 
@@ -30,10 +30,22 @@ type BlobStore interface {
 	Walk(ctx context.Context, fn func(hash string, mod time.Time) error) error
 }
 
-// DiskBlobs stores blobs as files dir/ab/cd/abcd…, written to dir/tmp,
-// synced, then renamed.
+// DiskBlobs stores blobs as files dir/ab/abcd… (256 folders created at
+// open, so that a write never creates a folder), written to dir/tmp,
+// synced, then renamed. Blobs of the first layout, dir/ab/cd/abcd…, are
+// still read, reused and removed.
 type DiskBlobs struct {
 	dir string
+}
+
+// deferredWriter is a BlobStore whose writes can leave the fsync of the
+// blob's folder (which makes the rename durable) to the caller, so that one
+// fsync covers several writes: Put's group commit syncs the folder before
+// the transaction that references the blob.
+type deferredWriter interface {
+	// writeDeferred is Write without the folder fsync; dir is the folder
+	// to sync ("" when nothing was renamed).
+	writeDeferred(ctx context.Context, r io.Reader, size int64) (hash string, n int64, dir string, err error)
 }
 
 var _ BlobStore = (*DiskBlobs)(nil)
@@ -42,6 +54,22 @@ var _ BlobStore = (*DiskBlobs)(nil)
 func NewDiskBlobs(dir string) (*DiskBlobs, error) {
 	if err := os.MkdirAll(filepath.Join(dir, "tmp"), 0o700); err != nil {
 		return nil, fmt.Errorf("docstore: blob folder: %w", err)
+	}
+	made := false
+	for i := range 256 {
+		sub := filepath.Join(dir, fmt.Sprintf("%02x", i))
+		if _, err := os.Stat(sub); err == nil {
+			continue
+		}
+		if err := os.Mkdir(sub, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
+			return nil, fmt.Errorf("docstore: blob folder: %w", err)
+		}
+		made = true
+	}
+	if made {
+		if err := syncDir(dir); err != nil {
+			return nil, fmt.Errorf("docstore: blob folder: %w", err)
+		}
 	}
 	// Leftovers of a crash are never referenced.
 	if ents, err := os.ReadDir(filepath.Join(dir, "tmp")); err == nil {
@@ -66,6 +94,11 @@ func validHash(h string) bool {
 }
 
 func (d *DiskBlobs) path(hash string) string {
+	return filepath.Join(d.dir, hash[:2], hash)
+}
+
+// oldPath is the first layout's place of a blob.
+func (d *DiskBlobs) oldPath(hash string) string {
 	return filepath.Join(d.dir, hash[:2], hash[2:4], hash)
 }
 
@@ -84,9 +117,36 @@ func (c ctxReader) Read(p []byte) (int, error) {
 }
 
 func (d *DiskBlobs) Write(ctx context.Context, r io.Reader, size int64) (string, int64, error) {
+	hash, n, dir, err := d.writeDeferred(ctx, r, size)
+	if err != nil {
+		return "", n, err
+	}
+	if dir != "" {
+		if err := syncDir(dir); err != nil {
+			return "", n, fmt.Errorf("docstore: sync blob folder: %w", err)
+		}
+	}
+	return hash, n, nil
+}
+
+// bufPool holds copy buffers: small uploads should not allocate 256 KiB
+// each.
+var bufPool = sync.Pool{New: func() any { b := make([]byte, 256<<10); return &b }}
+
+func (d *DiskBlobs) writeDeferred(ctx context.Context, r io.Reader, size int64) (string, int64, string, error) {
+	hash, n, err := d.write(ctx, r, size)
+	if err != nil {
+		return "", n, "", err
+	}
+	return hash.hash, n, hash.dir, nil
+}
+
+type written struct{ hash, dir string }
+
+func (d *DiskBlobs) write(ctx context.Context, r io.Reader, size int64) (written, int64, error) {
 	f, err := os.CreateTemp(filepath.Join(d.dir, "tmp"), "up-*")
 	if err != nil {
-		return "", 0, fmt.Errorf("docstore: blob temp file: %w", err)
+		return written{}, 0, fmt.Errorf("docstore: blob temp file: %w", err)
 	}
 	tmp := f.Name()
 	keep := false
@@ -101,52 +161,61 @@ func (d *DiskBlobs) Write(ctx context.Context, r io.Reader, size int64) (string,
 	if size >= 0 {
 		src = io.LimitReader(src, size+1)
 	}
-	buf := make([]byte, 256<<10)
-	n, err := io.CopyBuffer(io.MultiWriter(f, h), src, buf)
+	bp := bufPool.Get().(*[]byte)
+	n, err := io.CopyBuffer(io.MultiWriter(f, h), src, *bp)
+	bufPool.Put(bp)
 	if err != nil {
 		var pe *fs.PathError
 		if errors.As(err, &pe) {
-			return "", n, fmt.Errorf("docstore: write blob: %w", err)
+			return written{}, n, fmt.Errorf("docstore: write blob: %w", err)
 		}
-		return "", n, fmt.Errorf("%w: %v", ErrIncomplete, err)
+		return written{}, n, fmt.Errorf("%w: %v", ErrIncomplete, err)
 	}
 	if size >= 0 && n < size {
-		return "", n, fmt.Errorf("%w: %d of %d bytes", ErrIncomplete, n, size)
+		return written{}, n, fmt.Errorf("%w: %d of %d bytes", ErrIncomplete, n, size)
 	}
 	if size >= 0 && n > size {
-		return "", n, fmt.Errorf("%w: more than %d bytes", ErrTooLarge, size)
+		return written{}, n, fmt.Errorf("%w: more than %d bytes", ErrTooLarge, size)
 	}
 	if err := f.Sync(); err != nil {
-		return "", n, fmt.Errorf("docstore: sync blob: %w", err)
+		return written{}, n, fmt.Errorf("docstore: sync blob: %w", err)
 	}
 	if err := f.Close(); err != nil {
-		return "", n, fmt.Errorf("docstore: close blob: %w", err)
+		return written{}, n, fmt.Errorf("docstore: close blob: %w", err)
 	}
 	hash := hex.EncodeToString(h.Sum(nil))
 	dst := d.path(hash)
 	now := time.Now()
-	if _, err := os.Stat(dst); err == nil {
-		// Stored once: refresh its time so the collector's grace covers the
-		// commit about to reference it.
-		os.Chtimes(dst, now, now)
-		return hash, n, nil
+	for _, have := range []string{dst, d.oldPath(hash)} {
+		if _, err := os.Stat(have); err == nil {
+			// Stored once: refresh its time so the collector's grace covers
+			// the commit about to reference it. Its folder is synced again:
+			// the write that renamed it may not have synced it yet.
+			os.Chtimes(have, now, now)
+			return written{hash: hash, dir: filepath.Dir(have)}, n, nil
+		}
 	}
 	if err := os.MkdirAll(filepath.Dir(dst), 0o700); err != nil {
-		return "", n, fmt.Errorf("docstore: blob folder: %w", err)
+		return written{}, n, fmt.Errorf("docstore: blob folder: %w", err)
 	}
 	if err := os.Rename(tmp, dst); err != nil {
-		return "", n, fmt.Errorf("docstore: rename blob: %w", err)
+		return written{}, n, fmt.Errorf("docstore: rename blob: %w", err)
 	}
 	keep = true
-	syncDir(filepath.Dir(dst))
-	return hash, n, nil
+	return written{hash: hash, dir: filepath.Dir(dst)}, n, nil
 }
 
-func syncDir(dir string) {
-	if d, err := os.Open(dir); err == nil {
-		d.Sync()
-		d.Close()
+// syncDir makes the entries of dir (renames into it) durable.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
 	}
+	err = d.Sync()
+	if cerr := d.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 func (d *DiskBlobs) Open(ctx context.Context, hash string) (io.ReadSeekCloser, error) {
@@ -154,6 +223,9 @@ func (d *DiskBlobs) Open(ctx context.Context, hash string) (io.ReadSeekCloser, e
 		return nil, fmt.Errorf("docstore: open blob %q: %w", hash, ErrNotFound)
 	}
 	f, err := os.Open(d.path(hash))
+	if errors.Is(err, fs.ErrNotExist) {
+		f, err = os.Open(d.oldPath(hash))
+	}
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, fmt.Errorf("docstore: blob %s missing: %w", hash, err)
@@ -167,9 +239,10 @@ func (d *DiskBlobs) Remove(ctx context.Context, hash string) error {
 	if !validHash(hash) {
 		return nil
 	}
-	err := os.Remove(d.path(hash))
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("docstore: remove blob: %w", err)
+	for _, p := range []string{d.path(hash), d.oldPath(hash)} {
+		if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("docstore: remove blob: %w", err)
+		}
 	}
 	return nil
 }
@@ -186,7 +259,7 @@ func (d *DiskBlobs) Walk(ctx context.Context, fn func(hash string, mod time.Time
 			return ctx.Err()
 		}
 		name := e.Name()
-		if !validHash(name) || !strings.HasPrefix(p, filepath.Join(d.dir, name[:2], name[2:4])) {
+		if !validHash(name) || (p != d.path(name) && p != d.oldPath(name)) {
 			return nil
 		}
 		info, err := e.Info()

@@ -1,6 +1,9 @@
 package docstore
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+)
 
 // Errors returned by the store. Callers test them with errors.Is; the
 // returned errors wrap them with context.
@@ -32,6 +35,11 @@ var (
 	ErrInvalidName = errors.New("docstore: invalid name")
 	// ErrConflict: the parent folder is missing or is a file. WebDAV: 409.
 	ErrConflict = errors.New("docstore: parent folder missing")
+	// ErrCaseClash: a sibling already has the name up to case ("Budget.odt"
+	// beside "budget.odt"), which Windows, macOS and SharePoint would show
+	// as one item. It wraps ErrConflict (WebDAV: 409); its message says
+	// which name is in the way.
+	ErrCaseClash = fmt.Errorf("%w: another item has the same name up to upper and lower case", ErrConflict)
 	// ErrIsDir: a file operation (PUT, GET content, versions) on a folder.
 	// WebDAV: 405 for PUT.
 	ErrIsDir = errors.New("docstore: is a folder")

@@ -93,28 +93,51 @@ func (s *Store) roleIn(ctx context.Context, q querier, p *auth.Principal, libID 
 	return best, rows.Err()
 }
 
-// access loads lib and checks that p holds at least want. A principal
-// without any role gets ErrNotFound (the library's existence does not
-// leak); one with a lesser role gets ErrPermission.
+// access loads lib and checks that p holds at least want, in one query. A
+// principal without any role gets ErrNotFound (the library's existence does
+// not leak); one with a lesser role gets ErrPermission.
 func (s *Store) access(ctx context.Context, q querier, p *auth.Principal, lib string, want Role) (libRow, Role, error) {
 	if p == nil {
 		return libRow{}, RoleNone, fmt.Errorf("docstore: no principal: %w", ErrPermission)
 	}
-	l, err := s.loadLib(ctx, q, lib)
+	if p.User == "" {
+		return libRow{}, RoleNone, fmt.Errorf("docstore: library %q: %w", lib, ErrNotFound)
+	}
+	subs := subjects(p)
+	args := append(subs, lib)
+	rows, err := q.QueryContext(ctx, s.q(`SELECT l.id, l.name, l.description, l.quota, l.max_versions, l.created, l.created_by, COALESCE(g.role, '')
+		FROM docs_libraries l LEFT JOIN docs_grants g ON g.library_id = l.id AND g.subject IN (`+placeholders(len(subs))+`)
+		WHERE l.name = ?`), args...)
 	if err != nil {
-		return l, RoleNone, err
+		return libRow{}, RoleNone, fmt.Errorf("docstore: library %q: %w", lib, err)
 	}
-	r, err := s.roleIn(ctx, q, p, l.id)
-	if err != nil {
-		return l, RoleNone, err
+	defer rows.Close()
+	var l libRow
+	found := false
+	best := RoleNone
+	for rows.Next() {
+		var r Role
+		if err := rows.Scan(&l.id, &l.name, &l.description, &l.quota, &l.maxVersions, &l.created, &l.createdBy, &r); err != nil {
+			return libRow{}, RoleNone, fmt.Errorf("docstore: library %q: %w", lib, err)
+		}
+		found = true
+		if r.rank() > best.rank() {
+			best = r
+		}
 	}
-	if r == RoleNone {
-		return l, r, fmt.Errorf("docstore: library %q: %w", lib, ErrNotFound)
+	if err := rows.Err(); err != nil {
+		return libRow{}, RoleNone, fmt.Errorf("docstore: library %q: %w", lib, err)
 	}
-	if !r.AtLeast(want) {
-		return l, r, fmt.Errorf("docstore: library %q needs the %s role: %w", lib, want, ErrPermission)
+	if !found {
+		return l, RoleNone, fmt.Errorf("docstore: library %q: %w", lib, ErrNotFound)
 	}
-	return l, r, nil
+	if best == RoleNone {
+		return l, best, fmt.Errorf("docstore: library %q: %w", lib, ErrNotFound)
+	}
+	if !best.AtLeast(want) {
+		return l, best, fmt.Errorf("docstore: library %q needs the %s role: %w", lib, want, ErrPermission)
+	}
+	return l, best, nil
 }
 
 // audit records one action in q (inside the write's transaction).
@@ -211,7 +234,37 @@ func (s *Store) needParentDir(ctx context.Context, q querier, l libRow, p string
 	return err
 }
 
-// exists reports whether a live item is at a clean path.
+// lookupWithParent reads, in one query, the live item at a clean path and
+// its parent folder (nil when missing; the root for top-level paths).
+func (s *Store) lookupWithParent(ctx context.Context, q querier, l libRow, p string) (cur, par *Item, err error) {
+	pp := parentOf(p)
+	if pp == "/" {
+		root := rootItem(l)
+		par = &root
+	}
+	rows, err := q.QueryContext(ctx, s.q(`SELECT `+itemCols+` FROM docs_items WHERE library_id = ? AND trash = 0 AND path IN (?, ?)`), l.id, p, pp)
+	if err != nil {
+		return nil, nil, fmt.Errorf("docstore: stat %s%s: %w", l.name, p, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		it, err := scanItem(rows, l.name)
+		if err != nil {
+			return nil, nil, fmt.Errorf("docstore: stat %s%s: %w", l.name, p, err)
+		}
+		if it.Path == p {
+			cur = &it
+		} else {
+			par = &it
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, nil, fmt.Errorf("docstore: stat %s%s: %w", l.name, p, err)
+	}
+	return cur, par, nil
+}
+
+// lookup returns the live item at a clean path, nil when unmapped.
 func (s *Store) lookup(ctx context.Context, q querier, l libRow, p string) (*Item, error) {
 	it, err := s.getItem(ctx, q, l, p)
 	if errors.Is(err, ErrNotFound) {

@@ -162,9 +162,9 @@ func (s *Store) OpenFile(ctx context.Context, p *auth.Principal, lib, path strin
 }
 
 // putCheck is what Put verifies before streaming and again inside its
-// transaction.
+// transaction. The item and its parent folder are read in one query.
 func (s *Store) putCheck(ctx context.Context, q querier, p *auth.Principal, l libRow, cp string, opts PutOptions) (*Item, error) {
-	cur, err := s.lookup(ctx, q, l, cp)
+	cur, par, err := s.lookupWithParent(ctx, q, l, cp)
 	if err != nil {
 		return nil, err
 	}
@@ -172,7 +172,10 @@ func (s *Store) putCheck(ctx context.Context, q querier, p *auth.Principal, l li
 		return nil, fmt.Errorf("docstore: put %s%s: %w", l.name, cp, ErrIsDir)
 	}
 	if cur == nil {
-		if err := s.needParentDir(ctx, q, l, cp); err != nil {
+		if par == nil || !par.IsDir {
+			return nil, fmt.Errorf("docstore: parent of %s%s: %w", l.name, cp, ErrConflict)
+		}
+		if err := s.caseClash(ctx, q, l, cp, 0); err != nil {
 			return nil, err
 		}
 	}
@@ -184,6 +187,12 @@ func (s *Store) putCheck(ctx context.Context, q querier, p *auth.Principal, l li
 	}
 	return cur, nil
 }
+
+// smallPut is the announced size up to which Put streams the body before
+// checking the target: re-checked in the transaction anyway, these checks
+// cost more than writing a small body that may be refused (an unreferenced
+// blob, collected later).
+const smallPut = 64 << 10
 
 // Put writes the file at path from r (see the package doc): nothing
 // changes unless the whole body arrived and every check passed. created
@@ -201,22 +210,28 @@ func (s *Store) Put(ctx context.Context, p *auth.Principal, lib, path string, r 
 		return Item{}, false, err
 	}
 	// Cheap checks first, so that a refused upload is not streamed.
-	if _, err := s.putCheck(ctx, s.db, p, l, cp, opts); err != nil {
-		return Item{}, false, err
-	}
-	if opts.Size > 0 {
+	if opts.Size < 0 || opts.Size > smallPut {
+		if _, err := s.putCheck(ctx, s.db, p, l, cp, opts); err != nil {
+			return Item{}, false, err
+		}
 		if err := s.checkQuota(ctx, s.db, l, opts.Size); err != nil {
 			return Item{}, false, err
 		}
 	}
 	s.gcMu.RLock()
 	defer s.gcMu.RUnlock()
-	hash, n, err := s.blobs.Write(ctx, r, opts.Size)
+	var hash, dir string
+	var n int64
+	if dw, ok := s.blobs.(deferredWriter); ok {
+		hash, n, dir, err = dw.writeDeferred(ctx, r, opts.Size)
+	} else {
+		hash, n, err = s.blobs.Write(ctx, r, opts.Size)
+	}
 	if err != nil {
 		return Item{}, false, fmt.Errorf("docstore: put %s%s: %w", l.name, cp, err)
 	}
 	var created bool
-	err = s.tx(ctx, func(tx *sql.Tx) error {
+	err = s.commits.do(ctx, dir, func(ctx context.Context, tx *sql.Tx) error {
 		l, _, err := s.access(ctx, tx, p, lib, RoleEditor)
 		if err != nil {
 			return err
@@ -248,9 +263,9 @@ func (s *Store) writeContent(ctx context.Context, tx *sql.Tx, p *auth.Principal,
 	}
 	name := baseOf(cp)
 	if cur == nil {
-		if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO docs_items (library_id, trash, parent, name, path, is_dir, size, content_type, hash, version, created, modified, created_by, modified_by, hidden, locked_empty)
-			VALUES (?, 0, ?, ?, ?, 0, ?, ?, ?, 1, ?, ?, ?, ?, ?, 0)`),
-			l.id, parentOf(cp), name, cp, size, ctype, hash, now, mod, p.User, p.User, isHiddenName(name)); err != nil {
+		if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO docs_items (library_id, trash, parent, name, path, is_dir, size, content_type, hash, version, created, modified, created_by, modified_by, hidden, locked_empty, name_key)
+			VALUES (?, 0, ?, ?, ?, 0, ?, ?, ?, 1, ?, ?, ?, ?, ?, 0, ?)`),
+			l.id, parentOf(cp), name, cp, size, ctype, hash, now, mod, p.User, p.User, isHiddenName(name), nameKey(name)); err != nil {
 			return fmt.Errorf("docstore: insert %s%s: %w", l.name, cp, err)
 		}
 		if err := s.audit(ctx, tx, l.name, p, action, cp, fmt.Sprintf("%d bytes", size)); err != nil {
@@ -332,14 +347,17 @@ func (s *Store) mkdirTx(ctx context.Context, tx *sql.Tx, p *auth.Principal, l li
 	if err := s.needParentDir(ctx, tx, l, cp); err != nil {
 		return err
 	}
+	if err := s.caseClash(ctx, tx, l, cp, 0); err != nil {
+		return err
+	}
 	if err := s.checkLocks(ctx, tx, l, p, tokens, cp, lockScope{membership: true}); err != nil {
 		return err
 	}
 	now := s.nowText()
 	name := baseOf(cp)
-	if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO docs_items (library_id, trash, parent, name, path, is_dir, size, content_type, hash, version, created, modified, created_by, modified_by, hidden, locked_empty)
-		VALUES (?, 0, ?, ?, ?, 1, 0, '', '', 1, ?, ?, ?, ?, ?, 0)`),
-		l.id, parentOf(cp), name, cp, now, now, p.User, p.User, isHiddenName(name)); err != nil {
+	if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO docs_items (library_id, trash, parent, name, path, is_dir, size, content_type, hash, version, created, modified, created_by, modified_by, hidden, locked_empty, name_key)
+		VALUES (?, 0, ?, ?, ?, 1, 0, '', '', 1, ?, ?, ?, ?, ?, 0, ?)`),
+		l.id, parentOf(cp), name, cp, now, now, p.User, p.User, isHiddenName(name), nameKey(name)); err != nil {
 		return fmt.Errorf("docstore: mkdir %s%s: %w", l.name, cp, err)
 	}
 	if err := s.audit(ctx, tx, l.name, p, "mkdir", cp, ""); err != nil {

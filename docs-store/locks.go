@@ -74,16 +74,26 @@ type lockScope struct {
 // not matched by a token p submitted. Exclusive locks each need their
 // token; among shared locks one submitted token suffices.
 func (s *Store) checkLocks(ctx context.Context, q querier, l libRow, p *auth.Principal, tokens []string, path string, sc lockScope) error {
-	set, err := s.coverLocks(ctx, q, l, path)
-	if err != nil {
-		return err
-	}
+	var set []Lock
+	var err error
 	if sc.membership && path != "/" {
-		par, err := s.coverLocks(ctx, q, l, parentOf(path))
+		// The locks covering the path and those covering its parent, in
+		// one query: on the path or the parent, or deep on an ancestor.
+		anc := ancestors(path)
+		args := []any{l.id, s.nowText(), path, parentOf(path)}
+		for _, a := range anc {
+			args = append(args, a)
+		}
+		rows, err := q.QueryContext(ctx, s.q(`SELECT `+lockCols+` FROM docs_locks WHERE library_id = ? AND expires > ?
+			AND (path IN (?, ?) OR (deep = 1 AND path IN (`+placeholders(len(anc))+`)))`), args...)
 		if err != nil {
+			return fmt.Errorf("docstore: locks: %w", err)
+		}
+		if set, err = scanLocks(rows, l.name); err != nil {
 			return err
 		}
-		set = append(set, par...)
+	} else if set, err = s.coverLocks(ctx, q, l, path); err != nil {
+		return err
 	}
 	if sc.subtree {
 		sub, err := s.subtreeLocks(ctx, q, l, path)
@@ -195,14 +205,17 @@ func (s *Store) Lock(ctx context.Context, p *auth.Principal, lib, path string, r
 			if err := s.needParentDir(ctx, tx, l, cp); err != nil {
 				return err
 			}
+			if err := s.caseClash(ctx, tx, l, cp, 0); err != nil {
+				return err
+			}
 			if err := s.checkLocks(ctx, tx, l, p, req.LockTokens, cp, lockScope{membership: true}); err != nil {
 				return err
 			}
 			now := s.nowText()
 			name := baseOf(cp)
-			if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO docs_items (library_id, trash, parent, name, path, is_dir, size, content_type, hash, version, created, modified, created_by, modified_by, hidden, locked_empty)
-				VALUES (?, 0, ?, ?, ?, 0, 0, ?, ?, 1, ?, ?, ?, ?, ?, 1)`),
-				l.id, parentOf(cp), name, cp, contentTypeFor(name, ""), emptyHash, now, now, p.User, p.User, isHiddenName(name)); err != nil {
+			if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO docs_items (library_id, trash, parent, name, path, is_dir, size, content_type, hash, version, created, modified, created_by, modified_by, hidden, locked_empty, name_key)
+				VALUES (?, 0, ?, ?, ?, 0, 0, ?, ?, 1, ?, ?, ?, ?, ?, 1, ?)`),
+				l.id, parentOf(cp), name, cp, contentTypeFor(name, ""), emptyHash, now, now, p.User, p.User, isHiddenName(name), nameKey(name)); err != nil {
 				return fmt.Errorf("docstore: create locked empty file: %w", err)
 			}
 			if err := s.change(ctx, tx, ChangeCreate, l.name, cp, "", false); err != nil {

@@ -50,6 +50,17 @@ func (s *Store) prepareTransfer(ctx context.Context, tx *sql.Tx, p *auth.Princip
 	if t.cur != nil && !overwrite {
 		return nil, fmt.Errorf("docstore: %s%s exists: %w", t.dst.name, dp, ErrPrecondition)
 	}
+	if t.cur == nil {
+		// A new name may not clash, up to case, with a sibling; renaming
+		// an item to another case of its own name is allowed.
+		self := int64(0)
+		if moving && t.src.id == t.dst.id {
+			self = t.it.ID
+		}
+		if err := s.caseClash(ctx, tx, t.dst, dp, self); err != nil {
+			return nil, err
+		}
+	}
 	if moving {
 		if err := s.checkLocks(ctx, tx, t.src, p, tokens, sp, lockScope{subtree: true, membership: true}); err != nil {
 			return nil, err
@@ -150,8 +161,8 @@ func (s *Store) relocate(ctx context.Context, tx *sql.Tx, src libRow, sp string,
 		return fmt.Errorf("docstore: move subtree: %w", err)
 	}
 	name := baseOf(dp)
-	if _, err := tx.ExecContext(ctx, s.q(`UPDATE docs_items SET library_id = ?, trash = ?, path = ?, parent = ?, name = ?, hidden = ? WHERE library_id = ? AND trash = ? AND path = ?`),
-		dst.id, toTrash, dp, parentOf(dp), name, isHiddenName(name), src.id, fromTrash, sp); err != nil {
+	if _, err := tx.ExecContext(ctx, s.q(`UPDATE docs_items SET library_id = ?, trash = ?, path = ?, parent = ?, name = ?, hidden = ?, name_key = ? WHERE library_id = ? AND trash = ? AND path = ?`),
+		dst.id, toTrash, dp, parentOf(dp), name, isHiddenName(name), nameKey(name), src.id, fromTrash, sp); err != nil {
 		return fmt.Errorf("docstore: move: %w", err)
 	}
 	return nil
@@ -200,9 +211,9 @@ func (s *Store) Copy(ctx context.Context, p *auth.Principal, srcLib, srcPath, ds
 		now := s.nowText()
 		for _, it := range items {
 			np := t.dstP + it.Path[len(t.srcP):]
-			res, err := tx.ExecContext(ctx, s.q(`INSERT INTO docs_items (library_id, trash, parent, name, path, is_dir, size, content_type, hash, version, created, modified, created_by, modified_by, hidden, locked_empty)
-				VALUES (?, 0, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, 0)`),
-				t.dst.id, parentOf(np), baseOf(np), np, it.IsDir, it.Size, it.ContentType, it.Hash, now, now, p.User, p.User, isHiddenName(baseOf(np)))
+			res, err := tx.ExecContext(ctx, s.q(`INSERT INTO docs_items (library_id, trash, parent, name, path, is_dir, size, content_type, hash, version, created, modified, created_by, modified_by, hidden, locked_empty, name_key)
+				VALUES (?, 0, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, 0, ?)`),
+				t.dst.id, parentOf(np), baseOf(np), np, it.IsDir, it.Size, it.ContentType, it.Hash, now, now, p.User, p.User, isHiddenName(baseOf(np)), nameKey(baseOf(np)))
 			if err != nil {
 				return fmt.Errorf("docstore: copy %s: %w", np, err)
 			}

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // Path limits (see the package doc).
@@ -14,11 +16,17 @@ const (
 )
 
 // CleanPath validates p and returns its clean form: "/" or "/a/b" (no
-// trailing slash, no empty segment). Errors wrap ErrInvalidName.
+// trailing slash, no empty segment), in Unicode normalization form C (NFC:
+// "é" as one character, as Windows and Linux write it; macOS writes "e"
+// followed by a combining accent). Errors wrap ErrInvalidName.
 func CleanPath(p string) (string, error) {
 	if !utf8.ValidString(p) {
 		return "", fmt.Errorf("%w: not valid UTF-8", ErrInvalidName)
 	}
+	if len(p) > MaxPathBytes+64 {
+		return "", fmt.Errorf("%w: path longer than %d bytes", ErrInvalidName, MaxPathBytes)
+	}
+	p = NormalizeName(p)
 	if len(p) > MaxPathBytes+64 {
 		return "", fmt.Errorf("%w: path longer than %d bytes", ErrInvalidName, MaxPathBytes)
 	}
@@ -57,8 +65,30 @@ var reserved = map[string]bool{
 	"COM¹": true, "COM²": true, "COM³": true, "LPT¹": true, "LPT²": true, "LPT³": true,
 }
 
-// CheckName validates one name (no slash). Errors wrap ErrInvalidName.
+// NormalizeName returns s (a name or a path) in Unicode normalization form
+// C, the form the store keeps and compares names in.
+func NormalizeName(s string) string {
+	// Pure ASCII is its own NFC: skip the normalizer on the common case.
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return norm.NFC.String(s)
+		}
+	}
+	return s
+}
+
+// nameKey is the form in which two sibling names may not be equal: simple
+// case folding, character by character (as Windows' upper-case table:
+// "Résumé.docx" and "RÉSUMÉ.DOCX" clash, "ß" and "SS" do not), of the NFC
+// name.
+func nameKey(name string) string {
+	return strings.ToLower(strings.ToUpper(name))
+}
+
+// CheckName validates one name (no slash); it applies to the name's NFC
+// form (see NormalizeName). Errors wrap ErrInvalidName.
 func CheckName(name string) error {
+	name = NormalizeName(name)
 	if name == "" {
 		return fmt.Errorf("%w: empty name", ErrInvalidName)
 	}

@@ -97,4 +97,9 @@ var migrations = []string{
 		path TEXT NOT NULL DEFAULT '',
 		detail TEXT NOT NULL DEFAULT '')`,
 	`CREATE INDEX docs_audit_lib ON docs_audit(library, id)`,
+	// name_key is the case-folded name (nameKey), so that a sibling that
+	// differs only by case is refused in one indexed query. Filled by Open
+	// for rows written before.
+	`ALTER TABLE docs_items ADD COLUMN name_key TEXT NOT NULL DEFAULT ''`,
+	`CREATE INDEX docs_items_name_key ON docs_items(library_id, trash, parent, name_key)`,
 }

@@ -26,6 +26,8 @@ type Store struct {
 	// which has one writer: waiting here is immediate, while SQLITE_BUSY
 	// retries sleep.
 	writeMu sync.Mutex
+	// commits batches Put's transactions (see commit.go).
+	commits *committer
 }
 
 // Open opens the store on db (running its migrations, component
@@ -50,17 +52,26 @@ func OpenWithBlobs(ctx context.Context, cfg Config, db *sqldb.DB, blobs BlobStor
 	if err := db.Migrate(ctx, "docstore", migrations); err != nil {
 		return nil, fmt.Errorf("docstore: %w", err)
 	}
-	return &Store{
+	s := &Store{
 		cfg:   cfg.withDefaults(),
 		db:    db,
 		blobs: blobs,
 		log:   log.With("component", "docstore"),
 		now:   time.Now,
-	}, nil
+	}
+	s.commits = newCommitter(s)
+	if err := s.backfillNameKeys(ctx); err != nil {
+		return nil, err
+	}
+	return s, nil
 }
 
-// Close releases the store. It does not close db, which the caller owns.
-func (s *Store) Close() error { return nil }
+// Close waits for the writes being committed and releases the store's
+// database connection. It does not close db, which the caller owns.
+func (s *Store) Close() error {
+	s.commits.close()
+	return nil
+}
 
 // Config returns the effective configuration (defaults filled).
 func (s *Store) Config() Config { return s.cfg }

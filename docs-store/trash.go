@@ -108,7 +108,11 @@ func (s *Store) RestoreTrash(ctx context.Context, p *auth.Principal, lib string,
 				return err
 			}
 			if cur == nil {
-				break
+				if err := s.caseClash(ctx, tx, l, target, 0); err == nil {
+					break
+				} else if !errors.Is(err, ErrCaseClash) {
+					return err
+				}
 			}
 			if n > 100 {
 				return fmt.Errorf("docstore: restore %s: %w", e.Path, ErrExists)

@@ -32,7 +32,7 @@ type phoneStatus struct {
 	Calls        []softphone.CallInfo  `json:"calls"`
 }
 
-func principal(r *http.Request) (*auth.Principal, error) {
+func phonePrincipal(r *http.Request) (*auth.Principal, error) {
 	p, ok := auth.FromContext(r.Context())
 	if !ok {
 		return nil, httperr.New(http.StatusUnauthorized, "authentication required", nil)
@@ -41,7 +41,7 @@ func principal(r *http.Request) (*auth.Principal, error) {
 }
 
 func (s *Server) apiPhoneStatus(w http.ResponseWriter, r *http.Request) error {
-	p, err := principal(r)
+	p, err := phonePrincipal(r)
 	if err != nil {
 		return err
 	}
@@ -82,8 +82,8 @@ func (s *Server) apiPhoneStatus(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// historyItem is one call of GET /api/phone/history.
-type historyItem struct {
+// phoneHistoryItem is one call of GET /api/phone/history.
+type phoneHistoryItem struct {
 	CallID    string    `json:"call_id"`
 	Direction string    `json:"direction"` // inbound or outbound
 	Number    string    `json:"number"`
@@ -95,7 +95,7 @@ type historyItem struct {
 }
 
 func (s *Server) apiPhoneHistory(w http.ResponseWriter, r *http.Request) error {
-	p, err := principal(r)
+	p, err := phonePrincipal(r)
 	if err != nil {
 		return err
 	}
@@ -112,13 +112,13 @@ func (s *Server) apiPhoneHistory(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return httperr.New(http.StatusInternalServerError, "the call history is unavailable", err)
 	}
-	out := make([]historyItem, 0, len(recs))
+	out := make([]phoneHistoryItem, 0, len(recs))
 	for _, c := range recs {
 		dir := "outbound"
 		if c.Direction == "in" || c.Direction == "inbound" {
 			dir = "inbound"
 		}
-		out = append(out, historyItem{CallID: c.CallID, Direction: dir, Number: c.Number, Name: c.Name,
+		out = append(out, phoneHistoryItem{CallID: c.CallID, Direction: dir, Number: c.Number, Name: c.Name,
 			Started: c.Started, Seconds: c.Seconds, Outcome: c.Outcome, Missed: c.Missed})
 	}
 	httperr.WriteJSON(w, http.StatusOK, map[string]any{"calls": out, "missed": missed})
@@ -127,7 +127,7 @@ func (s *Server) apiPhoneHistory(w http.ResponseWriter, r *http.Request) error {
 
 // apiPhoneHistorySeen clears the missed-call badge.
 func (s *Server) apiPhoneHistorySeen(w http.ResponseWriter, r *http.Request) error {
-	p, err := principal(r)
+	p, err := phonePrincipal(r)
 	if err != nil {
 		return err
 	}
@@ -142,8 +142,8 @@ func (s *Server) apiPhoneHistorySeen(w http.ResponseWriter, r *http.Request) err
 	return nil
 }
 
-// directoryEntry is one colleague for click-to-call.
-type directoryEntry struct {
+// phoneDirEntry is one colleague for click-to-call.
+type phoneDirEntry struct {
 	Name        string `json:"name"`
 	DisplayName string `json:"display_name"`
 	Extension   string `json:"extension,omitempty"`
@@ -155,7 +155,7 @@ const maxDirectoryResults = 50
 // or extension), with their extension. Only the extension is shared, never
 // the SIP account details.
 func (s *Server) apiPhoneDirectory(w http.ResponseWriter, r *http.Request) error {
-	if _, err := principal(r); err != nil {
+	if _, err := phonePrincipal(r); err != nil {
 		return err
 	}
 	q := strings.ToLower(strings.TrimSpace(r.URL.Query().Get("q")))
@@ -178,20 +178,20 @@ func (s *Server) apiPhoneDirectory(w http.ResponseWriter, r *http.Request) error
 	for _, a := range accts {
 		exts[a.User] = a.Extension
 	}
-	out := filterDirectory(users, exts, q)
+	out := filterPhoneDirectory(users, exts, q)
 	httperr.WriteJSON(w, http.StatusOK, map[string]any{"users": out})
 	return nil
 }
 
-// filterDirectory keeps enabled users matching q, those with an extension
+// filterPhoneDirectory keeps enabled users matching q, those with an extension
 // first, then by display name.
-func filterDirectory(users []directory.User, exts map[string]string, q string) []directoryEntry {
-	out := []directoryEntry{}
+func filterPhoneDirectory(users []directory.User, exts map[string]string, q string) []phoneDirEntry {
+	out := []phoneDirEntry{}
 	for _, u := range users {
 		if u.Disabled {
 			continue
 		}
-		e := directoryEntry{Name: u.Name, DisplayName: u.DisplayName, Extension: exts[u.Name]}
+		e := phoneDirEntry{Name: u.Name, DisplayName: u.DisplayName, Extension: exts[u.Name]}
 		if q != "" && !strings.Contains(strings.ToLower(u.Name), q) &&
 			!strings.Contains(strings.ToLower(u.DisplayName), q) && !strings.Contains(e.Extension, q) {
 			continue
@@ -202,7 +202,7 @@ func filterDirectory(users []directory.User, exts map[string]string, q string) [
 		if (out[i].Extension != "") != (out[j].Extension != "") {
 			return out[i].Extension != ""
 		}
-		return strings.ToLower(displayOr(out[i])) < strings.ToLower(displayOr(out[j]))
+		return strings.ToLower(phoneDisplayName(out[i])) < strings.ToLower(phoneDisplayName(out[j]))
 	})
 	if len(out) > maxDirectoryResults {
 		out = out[:maxDirectoryResults]
@@ -210,7 +210,7 @@ func filterDirectory(users []directory.User, exts map[string]string, q string) [
 	return out
 }
 
-func displayOr(e directoryEntry) string {
+func phoneDisplayName(e phoneDirEntry) string {
 	if e.DisplayName != "" {
 		return e.DisplayName
 	}
@@ -222,9 +222,9 @@ func displayOr(e directoryEntry) string {
 // ExtensionRE is what an extension or SIP auth user may hold.
 var ExtensionRE = regexp.MustCompile(`^[0-9A-Za-z*#+._-]{1,32}$`)
 
-// accountBody is the PUT body; Password is write-only (never returned) and
+// phoneAccountBody is the PUT body; Password is write-only (never returned) and
 // may be empty to keep the stored one.
-type accountBody struct {
+type phoneAccountBody struct {
 	Extension string `json:"extension"`
 	AuthUser  string `json:"auth_user"`
 	Password  string `json:"password"`
@@ -267,7 +267,7 @@ func (s *Server) apiPhoneAccountPut(w http.ResponseWriter, r *http.Request) erro
 	if !directory.ValidName(user) {
 		return httperr.New(http.StatusBadRequest, "invalid user name", nil)
 	}
-	var b accountBody
+	var b phoneAccountBody
 	dec := json.NewDecoder(io.LimitReader(r.Body, 16<<10))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&b); err != nil {

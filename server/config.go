@@ -338,6 +338,9 @@ func (c *Config) Validate() error {
 	default:
 		add("database.driver: %q is not sqlite or postgres", c.Database.Driver)
 	}
+	if c.Auth.Issuer == "" && c.Auth.RequireMFA && !c.IDP.RequireMFA {
+		add("auth.require_mfa is true but idp.require_mfa is false: agents without a second factor could not sign in at all; set both to the same value")
+	}
 	for _, v := range []struct {
 		name string
 		fn   func() error

@@ -247,7 +247,7 @@ func TestDocsAPIPermissionsAndErrors(t *testing.T) {
 		t.Errorf("non-admin creates a library = %d", code)
 	}
 	for _, p := range []string{"/../etc/passwd", "/CON", "/a:b", "/trailing."} {
-		if code, body := bob.upload("rh", p, "x"); code != http.StatusBadRequest || !strings.Contains(fmt.Sprint(body["error"]), "invalid name") {
+		if code, body := bob.upload("rh", p, "x"); code != http.StatusBadRequest || !strings.Contains(fmt.Sprint(body["error_en"]), "invalid name") {
 			t.Errorf("upload %q = %d %v", p, code, body)
 		}
 	}

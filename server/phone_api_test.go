@@ -16,16 +16,16 @@ import (
 	"github.com/kazhq/kaz/server/auth"
 )
 
-// apiClient calls Kaz's API with a session cookie, as the web application
+// phoneAPIClient calls Kaz's API with a session cookie, as the web application
 // does (CSRF token on writes).
-type apiClient struct {
+type phoneAPIClient struct {
 	t     *testing.T
 	base  string
 	token string
 	csrf  string
 }
 
-func newSession(t *testing.T, srv *testenv.Server, user string) *apiClient {
+func newPhoneSession(t *testing.T, srv *testenv.Server, user string) *phoneAPIClient {
 	t.Helper()
 	st, err := auth.OpenStore(t.Context(), srv.Kaz().DB())
 	if err != nil {
@@ -36,10 +36,10 @@ func newSession(t *testing.T, srv *testenv.Server, user string) *apiClient {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &apiClient{t: t, base: srv.URL, token: token, csrf: sess.CSRF}
+	return &phoneAPIClient{t: t, base: srv.URL, token: token, csrf: sess.CSRF}
 }
 
-func (c *apiClient) do(method, path string, body any, hdr map[string]string) (int, map[string]any) {
+func (c *phoneAPIClient) do(method, path string, body any, hdr map[string]string) (int, map[string]any) {
 	c.t.Helper()
 	var rd io.Reader
 	if body != nil {
@@ -77,7 +77,7 @@ func (c *apiClient) do(method, path string, body any, hdr map[string]string) (in
 	return resp.StatusCode, m
 }
 
-func addUsers(t *testing.T, srv *testenv.Server) {
+func addPhoneUsers(t *testing.T, srv *testenv.Server) {
 	t.Helper()
 	for _, u := range []directory.User{
 		{Name: "admin", DisplayName: "Camille Admin", Groups: []string{"admins"}},
@@ -98,8 +98,8 @@ func addUsers(t *testing.T, srv *testenv.Server) {
 
 func TestPhoneStatusSaysWhenNoPBXIsConfigured(t *testing.T) {
 	srv := testenv.NewServer(t, nil)
-	addUsers(t, srv)
-	alice := newSession(t, srv, "alice")
+	addPhoneUsers(t, srv)
+	alice := newPhoneSession(t, srv, "alice")
 	code, body := alice.do("GET", "/api/phone/status", nil, nil)
 	if code != http.StatusOK || body["configured"] != false {
 		t.Fatalf("status = %d %v, want 200 with configured false", code, body)
@@ -113,9 +113,9 @@ func TestPhoneStatusSaysWhenNoPBXIsConfigured(t *testing.T) {
 
 func TestPhoneAccountsAdminOnlyAndPasswordWriteOnly(t *testing.T) {
 	srv := testenv.NewServer(t, nil)
-	addUsers(t, srv)
-	admin := newSession(t, srv, "admin")
-	alice := newSession(t, srv, "alice")
+	addPhoneUsers(t, srv)
+	admin := newPhoneSession(t, srv, "admin")
+	alice := newPhoneSession(t, srv, "alice")
 
 	if code, _ := alice.do("GET", "/api/admin/phone/accounts", nil, nil); code != http.StatusForbidden {
 		t.Errorf("agent listing accounts = %d, want 403", code)
@@ -123,7 +123,7 @@ func TestPhoneAccountsAdminOnlyAndPasswordWriteOnly(t *testing.T) {
 	if code, _ := alice.do("PUT", "/api/admin/phone/accounts/alice", map[string]string{"extension": "1001", "password": "x"}, nil); code != http.StatusForbidden {
 		t.Errorf("agent setting an account = %d, want 403", code)
 	}
-	anon := &apiClient{t: t, base: srv.URL}
+	anon := &phoneAPIClient{t: t, base: srv.URL}
 	if code, _ := anon.do("GET", "/api/admin/phone/accounts", nil, nil); code != http.StatusUnauthorized {
 		t.Errorf("anonymous listing = %d, want 401", code)
 	}
@@ -177,12 +177,12 @@ func TestPhoneAccountsAdminOnlyAndPasswordWriteOnly(t *testing.T) {
 
 func TestPhoneDirectoryListsEnabledUsersWithExtensions(t *testing.T) {
 	srv := testenv.NewServer(t, nil)
-	addUsers(t, srv)
-	admin := newSession(t, srv, "admin")
+	addPhoneUsers(t, srv)
+	admin := newPhoneSession(t, srv, "admin")
 	if code, b := admin.do("PUT", "/api/admin/phone/accounts/bob", map[string]string{"extension": "1002", "password": "p"}, nil); code != http.StatusOK {
 		t.Fatalf("PUT = %d %v", code, b)
 	}
-	alice := newSession(t, srv, "alice")
+	alice := newPhoneSession(t, srv, "alice")
 	for _, tc := range []struct {
 		q    string
 		want []string // user names, in order
@@ -215,7 +215,7 @@ func TestPhoneDirectoryListsEnabledUsersWithExtensions(t *testing.T) {
 }
 
 func TestPhoneWebSocketRefusesForeignOriginAndAnonymous(t *testing.T) {
-	sipPort := freeUDPPort(t, false)
+	sipPort := freePhoneUDPPort(t, false)
 	srv := testenv.NewServer(t, func(c *server.Config) {
 		c.Phone.PBX = "127.0.0.1:9" // nothing answers: registration fails, which is fine here
 		c.Phone.SIPListen = "127.0.0.1:" + strconv.Itoa(sipPort)
@@ -223,9 +223,9 @@ func TestPhoneWebSocketRefusesForeignOriginAndAnonymous(t *testing.T) {
 		c.Phone.WebRTCPort = 0
 		c.Phone.WebRTCListen = "127.0.0.1"
 	})
-	addUsers(t, srv)
-	alice := newSession(t, srv, "alice")
-	anon := &apiClient{t: t, base: srv.URL}
+	addPhoneUsers(t, srv)
+	alice := newPhoneSession(t, srv, "alice")
+	anon := &phoneAPIClient{t: t, base: srv.URL}
 	ws := map[string]string{"Connection": "Upgrade", "Upgrade": "websocket", "Sec-WebSocket-Version": "13", "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ=="}
 	with := func(origin string) map[string]string {
 		h := map[string]string{"Origin": origin}

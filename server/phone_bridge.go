@@ -17,14 +17,14 @@ func (s *Server) newPhoneBridge(ctx context.Context) (phoneBridge, *softphone.St
 		return nil, nil, err
 	}
 	s.closers = append(s.closers, ph.Close)
-	return bridge{ph}, ph.Store(), nil
+	return phoneBridgeAdapter{ph}, ph.Store(), nil
 }
 
-// bridge adapts *softphone.Phone to phoneBridge.
-type bridge struct{ *softphone.Phone }
+// phoneBridgeAdapter adapts *softphone.Phone to phoneBridge.
+type phoneBridgeAdapter struct{ *softphone.Phone }
 
 // ServeHTTP serves the signaling WebSocket of the authenticated principal.
-func (b bridge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+func (b phoneBridgeAdapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	p, ok := auth.FromContext(r.Context())
 	if !ok {
 		httperr.Write(w, r, nil, httperr.New(http.StatusUnauthorized, "authentication required", nil))
@@ -33,12 +33,12 @@ func (b bridge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	b.Phone.ServeWS(w, r, p.User)
 }
 
-func (b bridge) UserStatus(user string) phoneUserStatus {
+func (b phoneBridgeAdapter) UserStatus(user string) phoneUserStatus {
 	st := b.Phone.Status()
 	us := phoneUserStatus{Registration: phoneRegistration{State: "unregistered"}, Calls: []softphone.CallInfo{}}
 	for _, r := range st.Registrations {
 		if r.User == user {
-			us.Registration = regOf(r)
+			us.Registration = phoneRegOf(r)
 		}
 	}
 	for _, c := range st.Calls {
@@ -49,15 +49,15 @@ func (b bridge) UserStatus(user string) phoneUserStatus {
 	return us
 }
 
-func (b bridge) Live() phoneLive {
+func (b phoneBridgeAdapter) Live() phoneLive {
 	st := b.Phone.Status()
 	l := phoneLive{Calls: st.Calls, Registrations: make([]phoneRegistration, 0, len(st.Registrations))}
 	for _, r := range st.Registrations {
-		l.Registrations = append(l.Registrations, regOf(r))
+		l.Registrations = append(l.Registrations, phoneRegOf(r))
 	}
 	return l
 }
 
-func regOf(r softphone.RegistrationInfo) phoneRegistration {
+func phoneRegOf(r softphone.RegistrationInfo) phoneRegistration {
 	return phoneRegistration{User: r.User, Extension: r.Extension, State: r.State, Reason: r.Reason, Code: r.Code, Tabs: r.Tabs, Available: r.Available}
 }

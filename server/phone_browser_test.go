@@ -49,7 +49,7 @@ func newPhoneRig(t *testing.T) *phoneRig {
 	pbx := startKamailio(t, map[string]string{agentExt: agentPass, deskExt: deskPass, thirdExt: thirdPass})
 	desk := startDeskPhone(t, pbx.Addr(), deskExt, deskPass, 1000)
 
-	sipPort := freeUDPPort(t, false)
+	sipPort := freePhoneUDPPort(t, false)
 	rtpMin := 40000 + (sipPort*13)%20000
 	kaz := testenv.NewServer(t, func(c *server.Config) {
 		c.Phone.PBX = pbx.Addr()
@@ -160,16 +160,16 @@ func (r *phoneRig) waitState(want string, timeout time.Duration) {
 	r.waitJS(fmt.Sprintf(`document.querySelector('[data-testid=call-state]')?.textContent === %q`, want), timeout, "call-state "+want)
 }
 
-type callStats struct {
+type phoneCallStats struct {
 	RxPackets, TxPackets int
 	RxLevel              float64
 	RxFreq               float64
 }
 
-func (r *phoneRig) stats() callStats {
+func (r *phoneRig) stats() phoneCallStats {
 	var m map[string]string
 	chromedp.Run(r.ctx, chromedp.Evaluate(`Object.assign({}, document.querySelector('[data-testid=call-stats]')?.dataset || {})`, &m))
-	var s callStats
+	var s phoneCallStats
 	s.RxPackets, _ = strconv.Atoi(m["rxPackets"])
 	s.TxPackets, _ = strconv.Atoi(m["txPackets"])
 	s.RxLevel, _ = strconv.ParseFloat(m["rxLevel"], 64)
@@ -180,10 +180,10 @@ func (r *phoneRig) stats() callStats {
 // waitHearing waits until the page's analyser shows freq (±5%) in the
 // received audio with packets flowing both ways, after packets beyond
 // minRx were received.
-func (r *phoneRig) waitHearing(freq float64, minRx int, timeout time.Duration) callStats {
+func (r *phoneRig) waitHearing(freq float64, minRx int, timeout time.Duration) phoneCallStats {
 	r.t.Helper()
 	deadline := time.Now().Add(timeout)
-	var s callStats
+	var s phoneCallStats
 	for {
 		s = r.stats()
 		if s.RxPackets > minRx && s.TxPackets > 0 && math.Abs(s.RxFreq-freq) <= freq*0.05 {

@@ -2,7 +2,7 @@ package server
 
 import "testing"
 
-func TestPhoneSameOrigin(t *testing.T) {
+func TestPhoneOrigin(t *testing.T) {
 	for _, tc := range []struct {
 		origin, public string
 		want           bool
@@ -19,22 +19,22 @@ func TestPhoneSameOrigin(t *testing.T) {
 		{"", "https://kaz.example.org", false},
 		{"::::", "https://kaz.example.org", false},
 	} {
-		if got := sameOrigin(tc.origin, tc.public); got != tc.want {
-			t.Errorf("sameOrigin(%q, %q) = %v, want %v", tc.origin, tc.public, got, tc.want)
+		if got := phoneSameOrigin(tc.origin, tc.public); got != tc.want {
+			t.Errorf("phoneSameOrigin(%q, %q) = %v, want %v", tc.origin, tc.public, got, tc.want)
 		}
 	}
 }
 
-func FuzzPhoneSameOrigin(f *testing.F) {
+func FuzzPhoneOrigin(f *testing.F) {
 	for _, s := range []string{"https://kaz.example.org", "http://[::1]:8080", "null", "https://kaz.example.org:443/x", "%zz"} {
 		f.Add(s)
 	}
 	const public = "https://kaz.example.org"
 	f.Fuzz(func(t *testing.T, origin string) {
-		ok := sameOrigin(origin, public)
+		ok := phoneSameOrigin(origin, public)
 		// Whatever the header, only Kaz's own scheme and host pass.
-		if ok && !sameOrigin(public, origin) {
-			t.Errorf("sameOrigin is not symmetric for %q", origin)
+		if ok && !phoneSameOrigin(public, origin) {
+			t.Errorf("phoneSameOrigin is not symmetric for %q", origin)
 		}
 	})
 }

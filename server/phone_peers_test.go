@@ -26,9 +26,9 @@ import (
 	"github.com/kazhq/kaz/internal/testenv"
 )
 
-// freeUDPPort returns a port free for UDP and TCP on 127.0.0.1 (and the next
+// freePhoneUDPPort returns a port free for UDP and TCP on 127.0.0.1 (and the next
 // one free for TCP when pair is set: baresip also binds port+1 for SIP/TLS).
-func freeUDPPort(t testing.TB, pair bool) int {
+func freePhoneUDPPort(t testing.TB, pair bool) int {
 	t.Helper()
 	for range 200 {
 		u, err := net.ListenPacket("udp4", "127.0.0.1:0")
@@ -38,7 +38,7 @@ func freeUDPPort(t testing.TB, pair bool) int {
 		port := u.LocalAddr().(*net.UDPAddr).Port
 		var ls []net.Listener
 		ok := true
-		for p := port; p <= port+btoi(pair); p++ {
+		for p := port; p <= port+boolToInt(pair); p++ {
 			l, err := net.Listen("tcp4", net.JoinHostPort("127.0.0.1", strconv.Itoa(p)))
 			if err != nil {
 				ok = false
@@ -66,7 +66,7 @@ func freeUDPPort(t testing.TB, pair bool) int {
 	return 0
 }
 
-func btoi(b bool) int {
+func boolToInt(b bool) int {
 	if b {
 		return 1
 	}
@@ -139,7 +139,7 @@ func startKamailio(t testing.TB, users map[string]string) *kamailio {
 	if _, err := os.Stat("/usr/lib/x86_64-linux-gnu/kamailio/modules/registrar.so"); err != nil {
 		testenv.Missing(t, "kamailio modules in /usr/lib/x86_64-linux-gnu/kamailio/modules")
 	}
-	k := &kamailio{t: t, bin: bin, dir: t.TempDir(), Port: freeUDPPort(t, false), Log: &testenv.LogBuffer{}}
+	k := &kamailio{t: t, bin: bin, dir: t.TempDir(), Port: freePhoneUDPPort(t, false), Log: &testenv.LogBuffer{}}
 	var b strings.Builder
 	exts := make([]string, 0, len(users))
 	for e := range users {
@@ -190,12 +190,12 @@ func (k *kamailio) Stop() {
 	if k.cmd == nil {
 		return
 	}
-	stopGroup(k.cmd)
+	stopPeerGroup(k.cmd)
 	k.cmd = nil
 }
 
-// stopGroup ends the process group we started with cmd and waits for it.
-func stopGroup(cmd *exec.Cmd) {
+// stopPeerGroup ends the process group we started with cmd and waits for it.
+func stopPeerGroup(cmd *exec.Cmd) {
 	pgid := cmd.Process.Pid
 	syscall.Kill(-pgid, syscall.SIGTERM)
 	done := make(chan struct{})
@@ -259,7 +259,7 @@ func startDeskPhone(t testing.TB, pbx, ext, password string, freq int) *deskPhon
 	if err := os.MkdirAll(d.recDir, 0o700); err != nil {
 		t.Fatal(err)
 	}
-	sipPort := freeUDPPort(t, true)
+	sipPort := freePhoneUDPPort(t, true)
 	ctrlPort := testenv.FreePort(t)
 	rtp := 30000 + (sipPort*7)%20000
 	d.ctrl = net.JoinHostPort("127.0.0.1", strconv.Itoa(ctrlPort))
@@ -307,7 +307,7 @@ func startDeskPhone(t testing.TB, pbx, ext, password string, freq int) *deskPhon
 			d.conn.Close()
 		}
 		d.mu.Unlock()
-		stopGroup(d.cmd)
+		stopPeerGroup(d.cmd)
 		if t.Failed() {
 			t.Logf("desk phone %s log (tail):\n%s", ext, d.Log.Tail(30))
 		}
@@ -344,7 +344,7 @@ func (d *deskPhone) read() {
 			return
 		}
 		buf := make([]byte, n+1)
-		if _, err := ioReadFull(r, buf); err != nil {
+		if _, err := readFullBuffered(r, buf); err != nil {
 			return
 		}
 		var m map[string]any
@@ -364,7 +364,7 @@ func (d *deskPhone) read() {
 	}
 }
 
-func ioReadFull(r *bufio.Reader, b []byte) (int, error) {
+func readFullBuffered(r *bufio.Reader, b []byte) (int, error) {
 	n := 0
 	for n < len(b) {
 		m, err := r.Read(b[n:])

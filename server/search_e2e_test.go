@@ -189,4 +189,24 @@ func TestSearchEndToEndOverWebDAV(t *testing.T) {
 	if got := bob.search(t, srv, "astreintes"); got.Total != 0 {
 		t.Errorf("bob found %+v", got)
 	}
+
+	// Permissions are evaluated at query time: a grant opens the results
+	// at once, a revoke closes them, without reindexing.
+	st3, err := docstore.Open(ctx, srv.Cfg.Docs, srv.Kaz().DB(), filepath.Join(srv.Data, "blobs"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := &auth.Principal{User: "admin", Admin: true}
+	if err := st3.Grant(ctx, root, "equipe", docstore.RoleReader, "group:compta"); err != nil {
+		t.Fatal(err)
+	}
+	if got := bob.search(t, srv, "astreintes"); !hasPath("/astreintes.docx")(got) {
+		t.Errorf("after the grant bob found %+v", got)
+	}
+	if err := st3.Revoke(ctx, root, "equipe", "group:compta"); err != nil {
+		t.Fatal(err)
+	}
+	if got := bob.search(t, srv, "astreintes"); got.Total != 0 {
+		t.Errorf("after the revoke bob found %+v", got)
+	}
 }

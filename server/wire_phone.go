@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"github.com/kazhq/kaz/internal/httperr"
 	"github.com/kazhq/kaz/internal/reqctx"
@@ -18,8 +19,10 @@ import (
 // administrators can prepare accounts before a PBX is configured) and the
 // WebRTC ↔ SIP bridge (only when phone.pbx is set).
 type phonePart struct {
-	store *softphone.Store
 	phone phoneBridge // nil when no PBX is configured
+
+	mu    sync.Mutex
+	store *softphone.Store // opened by initPhone, or on first use
 }
 
 // phoneBridge is what the server uses of the softphone bridge
@@ -93,6 +96,8 @@ func (s *Server) initPhone(ctx context.Context) error {
 // administrators when no PBX is configured).
 func (s *Server) phoneStore(ctx context.Context) (*softphone.Store, error) {
 	p := s.phonep
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	if p.store != nil {
 		return p.store, nil
 	}
@@ -113,11 +118,11 @@ func (s *Server) routesPhone() {
 	s.api.Handle("POST /api/phone/history/seen", h(s.apiPhoneHistorySeen))
 	s.api.Handle("GET /api/phone/directory", h(s.apiPhoneDirectory))
 
-	s.api.Handle("GET /api/admin/phone/accounts", h(s.adminOnly(s.apiPhoneAccounts)))
-	s.api.Handle("GET /api/admin/phone/accounts/{user}", h(s.adminOnly(s.apiPhoneAccountGet)))
-	s.api.Handle("PUT /api/admin/phone/accounts/{user}", h(s.adminOnly(s.apiPhoneAccountPut)))
-	s.api.Handle("DELETE /api/admin/phone/accounts/{user}", h(s.adminOnly(s.apiPhoneAccountDelete)))
-	s.api.Handle("GET /api/admin/phone/live", h(s.adminOnly(s.apiPhoneLive)))
+	s.api.Handle("GET /api/admin/phone/accounts", h(s.phoneAdminOnly(s.apiPhoneAccounts)))
+	s.api.Handle("GET /api/admin/phone/accounts/{user}", h(s.phoneAdminOnly(s.apiPhoneAccountGet)))
+	s.api.Handle("PUT /api/admin/phone/accounts/{user}", h(s.phoneAdminOnly(s.apiPhoneAccountPut)))
+	s.api.Handle("DELETE /api/admin/phone/accounts/{user}", h(s.phoneAdminOnly(s.apiPhoneAccountDelete)))
+	s.api.Handle("GET /api/admin/phone/live", h(s.phoneAdminOnly(s.apiPhoneLive)))
 }
 
 // requirePhoneWS authenticates the WebSocket upgrade like requireAPI (the
@@ -127,7 +132,7 @@ func (s *Server) routesPhone() {
 // hijacking).
 func (s *Server) requirePhoneWS(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !sameOrigin(r.Header.Get("Origin"), s.cfg.Server.PublicURL) {
+		if !phoneSameOrigin(r.Header.Get("Origin"), s.cfg.Server.PublicURL) {
 			s.log.Warn("phone: WebSocket from a foreign origin refused", "component", "softphone",
 				"req_id", reqctx.ID(r.Context()), "origin", r.Header.Get("Origin"))
 			httperr.Write(w, r, nil, httperr.New(http.StatusForbidden, "this page may not use the phone (origin not allowed)", nil))
@@ -142,9 +147,9 @@ func (s *Server) requirePhoneWS(next http.Handler) http.Handler {
 	})
 }
 
-// sameOrigin reports whether the Origin header names the public URL's
+// phoneSameOrigin reports whether the Origin header names the public URL's
 // scheme, host and port.
-func sameOrigin(origin, public string) bool {
+func phoneSameOrigin(origin, public string) bool {
 	if origin == "" || origin == "null" {
 		return false
 	}
@@ -156,10 +161,10 @@ func sameOrigin(origin, public string) bool {
 	if err != nil {
 		return false
 	}
-	return strings.EqualFold(o.Scheme, p.Scheme) && strings.EqualFold(hostPort(o), hostPort(p))
+	return strings.EqualFold(o.Scheme, p.Scheme) && strings.EqualFold(originHostPort(o), originHostPort(p))
 }
 
-func hostPort(u *url.URL) string {
+func originHostPort(u *url.URL) string {
 	port := u.Port()
 	if port == "" {
 		switch strings.ToLower(u.Scheme) {
@@ -180,8 +185,8 @@ func (s *Server) phoneWS(w http.ResponseWriter, r *http.Request) {
 	s.phonep.phone.ServeHTTP(w, r)
 }
 
-// adminOnly refuses principals outside the administrators group.
-func (s *Server) adminOnly(fn httperr.Func) httperr.Func {
+// phoneAdminOnly refuses principals outside the administrators group.
+func (s *Server) phoneAdminOnly(fn httperr.Func) httperr.Func {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		p, ok := auth.FromContext(r.Context())
 		if !ok {

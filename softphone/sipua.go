@@ -12,11 +12,15 @@ import (
 // initSIP binds the SIP port and installs the request handlers.
 func (p *Phone) initSIP() error {
 	var err error
-	p.ua, err = sipgo.NewUA(sipgo.WithUserAgent("Kaz"), sipgo.WithUserAgentHostname(p.cfg.AnnounceSIP))
+	// Every sipgo layer logs into Kaz's slog (its default logger would
+	// write to slog.Default).
+	slog := p.log.With("sip", true)
+	p.ua, err = sipgo.NewUA(sipgo.WithUserAgent("Kaz"), sipgo.WithUserAgentHostname(p.cfg.AnnounceSIP),
+		sipgo.WithUserAgentTransactionLayerOptions(sip.WithTransactionLayerLogger(slog)),
+		sipgo.WithUserAgentTransportLayerOptions(sip.WithTransportLayerLogger(slog)))
 	if err != nil {
 		return fmt.Errorf("softphone: sip: %w", err)
 	}
-	slog := p.log.With("sip", true)
 	p.srv, err = sipgo.NewServer(p.ua, sipgo.WithServerLogger(slog))
 	if err != nil {
 		return fmt.Errorf("softphone: sip: %w", err)

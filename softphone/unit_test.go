@@ -299,3 +299,25 @@ func TestParseChromeOffer(t *testing.T) {
 		t.Errorf("telephone-event/8000 PT = %d, want 126 (not the 48 kHz one)", md.TelEvent)
 	}
 }
+
+func TestSessionExpiresRefresher(t *testing.T) {
+	tests := []struct {
+		v        string
+		uac      bool
+		wantD    time.Duration
+		wantMine bool
+	}{
+		{"1800;refresher=uac", true, 1800 * time.Second, true},
+		{"1800;refresher=uas", true, 1800 * time.Second, false},
+		{"600;refresher=uac", false, 600 * time.Second, false},
+		{"600", false, 600 * time.Second, false},
+		{"30;refresher=uac", true, 0, false}, // below RFC 4028 minimum 90
+		{"junk", true, 0, false},
+	}
+	for _, tt := range tests {
+		d, mine := parseSessionExpires(tt.v, tt.uac)
+		if d != tt.wantD || mine != tt.wantMine {
+			t.Errorf("parseSessionExpires(%q, %v) = %v, %v", tt.v, tt.uac, d, mine)
+		}
+	}
+}

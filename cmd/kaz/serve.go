@@ -74,6 +74,9 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 		return fmt.Errorf("configuration:\n%w", err)
 	}
 	log := newLogger(cfg.Log, stderr)
+	// Some libraries (zitadel/oidc) log only through the process-wide
+	// default logger: route it to ours.
+	slog.SetDefault(log.With("component", "lib"))
 	srv, err := server.New(ctx, cfg, log)
 	if err != nil {
 		return err

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
 
 	docstore "github.com/kazhq/kaz/docs-store"
@@ -25,6 +26,9 @@ type davEnv struct {
 	srv   *httptest.Server
 	url   string // the server's base URL, no trailing slash
 	dir   string
+	// served counts the requests the handler has finished (aborted ones
+	// included), so that a test can wait for the server to be done.
+	served atomic.Int64
 }
 
 // newEnv starts a handler with library "lib" (alice and bob editors, carol
@@ -62,7 +66,11 @@ func newEnv(t testing.TB, quota int64) *davEnv {
 		t.Fatal(err)
 	}
 	e.url = "http://" + ln.Addr().String()
-	e.srv = httptest.NewUnstartedServer(basicAuth(New(st, Options{PublicURL: e.url})))
+	h := basicAuth(New(st, Options{PublicURL: e.url}))
+	e.srv = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer e.served.Add(1)
+		h.ServeHTTP(w, r)
+	}))
 	e.srv.Listener.Close()
 	e.srv.Listener = ln
 	e.srv.Start()

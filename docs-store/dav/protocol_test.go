@@ -129,6 +129,7 @@ func TestPutPreconditions(t *testing.T) {
 func TestPutKeepsOldContentWhenClientDisconnects(t *testing.T) {
 	e := newEnv(t, 0)
 	e.do(t, call{method: "PUT", path: "/dav/lib/a.txt", body: "old content", want: 201}, nil)
+	before := e.served.Load()
 	conn, err := net.Dial("tcp", strings.TrimPrefix(e.url, "http://"))
 	if err != nil {
 		t.Fatal(err)
@@ -143,14 +144,17 @@ func TestPutKeepsOldContentWhenClientDisconnects(t *testing.T) {
 	}
 	fmt.Fprintf(conn, "PUT /dav/lib/a.txt HTTP/1.1\r\nHost: x\r\nAuthorization: Basic %s\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nnewco\r\n", basic("alice"))
 	conn.Close()
-	// The server notices the disconnect asynchronously; poll a bounded time
-	// for any stray change, then check the state.
-	deadline := time.Now().Add(time.Second)
-	for time.Now().Before(deadline) {
-		if got := e.get(t, "/dav/lib/a.txt"); got != "old content" {
-			t.Fatalf("content = %q after aborted uploads", got)
+	// The server notices the disconnects asynchronously: wait (bounded)
+	// until it has finished both aborted requests, then check the state.
+	deadline := time.Now().Add(20 * time.Second)
+	for e.served.Load() < before+2 {
+		if time.Now().After(deadline) {
+			t.Fatalf("the server did not finish the aborted uploads (%d of 2)", e.served.Load()-before)
 		}
-		time.Sleep(50 * time.Millisecond)
+		time.Sleep(10 * time.Millisecond)
+	}
+	if got := e.get(t, "/dav/lib/a.txt"); got != "old content" {
+		t.Fatalf("content = %q after aborted uploads", got)
 	}
 	vs, err := e.store.Versions(t.Context(), alice(), "lib", "/a.txt")
 	if err != nil {

@@ -153,11 +153,8 @@ func (s *safeDecoder) root() (xml.StartElement, error) {
 // skip consumes the rest of the current element.
 func (s *safeDecoder) skip() error {
 	for d := 1; d > 0; {
-		t, err := s.token()
+		t, err := s.inner()
 		if err != nil {
-			if err == io.EOF {
-				return errXMLSyntax
-			}
 			return err
 		}
 		switch t.(type) {
@@ -168,6 +165,16 @@ func (s *safeDecoder) skip() error {
 		}
 	}
 	return nil
+}
+
+// inner returns the next token inside an element: the document may not
+// end there.
+func (s *safeDecoder) inner() (xml.Token, error) {
+	t, err := s.token()
+	if err == io.EOF {
+		return nil, errXMLSyntax
+	}
+	return t, err
 }
 
 // finish checks that nothing but whitespace and comments follows the root.
@@ -196,11 +203,8 @@ func (s *safeDecoder) finish() error {
 // must consume it (or skip it). Text between children must be whitespace.
 func (s *safeDecoder) children(fn func(xml.StartElement) error) error {
 	for {
-		t, err := s.token()
+		t, err := s.inner()
 		if err != nil {
-			if err == io.EOF {
-				return errXMLSyntax
-			}
 			return err
 		}
 		switch t := t.(type) {
@@ -356,11 +360,8 @@ func parseProppatch(body []byte) ([]propPatch, error) {
 // keeps its meaning wherever it is later embedded.
 func (s *safeDecoder) innerXML(sb *strings.Builder) error {
 	for d := 1; ; {
-		t, err := s.token()
+		t, err := s.inner()
 		if err != nil {
-			if err == io.EOF {
-				return errXMLSyntax
-			}
 			return err
 		}
 		switch t := t.(type) {

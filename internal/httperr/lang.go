@@ -35,20 +35,23 @@ func Lang(r *http.Request) string {
 
 // PreferredLang picks "fr" or "en" from an Accept-Language header value
 // (RFC 9110 §12.5.4): the supported language with the highest quality value
-// wins; on a tie the one listed first wins. A range matches by its primary
-// subtag ("fr-CA" counts for French), "*" stands for any language not
-// listed otherwise, and q=0 means "not acceptable". Malformed entries are
-// skipped. When neither language is acceptable, DefaultLang is returned.
+// wins; on a tie the one listed first wins. A language's quality is that of
+// its plain range ("fr") when listed, else the best of its regional ranges
+// ("fr-CA", "fr-FR"), else that of "*"; q=0 means "not acceptable".
+// Malformed entries are skipped. When neither language is acceptable,
+// DefaultLang is returned.
 func PreferredLang(header string) string {
 	if len(header) > maxAcceptLanguage {
 		header = header[:maxAcceptLanguage]
 	}
 	type pref struct {
-		q     int // quality in thousandths, -1 when not mentioned
-		order int // position of the entry that set q
+		q     int // quality in thousandths, -1 when not listed
+		order int // position of the entry that gave q
 	}
-	prefs := map[string]*pref{French: {-1, 0}, English: {-1, 0}}
-	wild := pref{-1, 0}
+	none := pref{-1, 0}
+	exact := map[string]pref{French: none, English: none}
+	regional := map[string]pref{French: none, English: none}
+	wild := none
 	for i, part := range strings.SplitN(header, ",", maxLanguageRanges+1) {
 		if i == maxLanguageRanges {
 			break
@@ -59,26 +62,29 @@ func PreferredLang(header string) string {
 		if !ok || tag == "" {
 			continue
 		}
-		if tag == "*" {
+		primary, _, sub := strings.Cut(tag, "-")
+		switch {
+		case tag == "*":
 			if wild.q < 0 {
 				wild = pref{q, i}
 			}
-			continue
-		}
-		primary, _, _ := strings.Cut(tag, "-")
-		p, known := prefs[primary]
-		if !known {
-			continue
-		}
-		// The first mention of a language counts, as a more specific range
-		// ("fr-FR") and a plain one ("fr") name the same language here.
-		if p.q < 0 {
-			p.q, p.order = q, i
+		case primary != French && primary != English:
+		case !sub:
+			if exact[primary].q < 0 {
+				exact[primary] = pref{q, i}
+			}
+		default:
+			if q > regional[primary].q {
+				regional[primary] = pref{q, i}
+			}
 		}
 	}
 	best, bestQ, bestOrder := DefaultLang, 0, 0
 	for _, l := range []string{French, English} {
-		p := *prefs[l]
+		p := exact[l]
+		if p.q < 0 {
+			p = regional[l]
+		}
 		if p.q < 0 {
 			p = wild
 		}

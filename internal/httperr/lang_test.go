@@ -15,22 +15,26 @@ func TestPreferredLang(t *testing.T) {
 		{"fr-CA", "fr"},
 		{"en-US,en;q=0.9", "en"},
 		{"en;q=0.8, fr;q=0.9", "fr"},
-		{"fr;q=0.5, en;q=0.5", "fr"},              // tie: first listed
-		{"en;q=0.5, fr;q=0.5", "en"},              // tie: first listed
-		{"de, en;q=0.3", "en"},                    // only English is spoken here
-		{"de, es", "fr"},                          // nothing supported: default
-		{"*", "fr"},                               // anything: default
-		{"en;q=0, *", "fr"},                       // English refused
-		{"fr;q=0, *;q=0.1", "en"},                 // French refused, anything else
-		{"fr;q=0", "fr"},                          // nothing acceptable: default
-		{"fr;q=0, en;q=0", "fr"},                  // nothing acceptable: default
-		{"en;q=1.0, fr;q=0.999", "en"},            // three decimals
-		{"en;q=2, fr;q=0.1", "fr"},                // q out of range: entry skipped
-		{"en;q=0.5000, fr;q=0.1", "fr"},           // four decimals: entry skipped
-		{"en;q=abc", "fr"},                        // malformed: entry skipped
-		{"en;level=1;q=0.9, fr;q=0.8", "en"},      // other parameters ignored
-		{"en ; Q=0.9 , fr;q=0.1", "en"},           // spaces, case
-		{"fr-FR;q=0.2, fr;q=0.9, en;q=0.5", "en"}, // first mention counts
+		{"fr;q=0.5, en;q=0.5", "fr"},                 // tie: first listed
+		{"en;q=0.5, fr;q=0.5", "en"},                 // tie: first listed
+		{"de, en;q=0.3", "en"},                       // only English is spoken here
+		{"de, es", "fr"},                             // nothing supported: default
+		{"*", "fr"},                                  // anything: default
+		{"en;q=0, *", "fr"},                          // English refused
+		{"fr;q=0, *;q=0.1", "en"},                    // French refused, anything else
+		{"fr;q=0", "fr"},                             // nothing acceptable: default
+		{"fr;q=0, en;q=0", "fr"},                     // nothing acceptable: default
+		{"en;q=1.0, fr;q=0.999", "en"},               // three decimals
+		{"en;q=2, fr;q=0.1", "fr"},                   // q out of range: entry skipped
+		{"en;q=0.5000, fr;q=0.1", "fr"},              // four decimals: entry skipped
+		{"en;q=abc", "fr"},                           // malformed: entry skipped
+		{"en;level=1;q=0.9, fr;q=0.8", "en"},         // other parameters ignored
+		{"en ; Q=0.9 , fr;q=0.1", "en"},              // spaces, case
+		{"fr-FR;q=0.2, fr;q=0.9, en;q=0.5", "fr"},    // the plain range counts
+		{"fr;q=0.2, fr-FR;q=0.9, en;q=0.5", "en"},    // the plain range counts
+		{"fr-FR;q=0.2, fr-CA;q=0.9, en;q=0.5", "fr"}, // else the best region
+		{"fr-FR;q=0, en;q=0.1", "en"},
+		{"fr;q=0, fr-CA, en;q=0.1", "en"}, // French refused outright
 		{",,,;;;,en", "en"},
 		{"en-", "en"},
 		{strings.Repeat("de,", 40) + "en", "fr"}, // beyond 32 ranges: ignored

@@ -308,8 +308,7 @@ func (rp *RP) logout(w http.ResponseWriter, r *http.Request) {
 		if tok == "" {
 			tok = r.PostFormValue("csrf")
 		}
-		o := r.Header.Get("Origin")
-		if (o != "" && o != rp.origin) || tok == "" || subtle.ConstantTimeCompare([]byte(tok), []byte(sess.CSRF)) != 1 {
+		if rp.crossSite(r) || tok == "" || subtle.ConstantTimeCompare([]byte(tok), []byte(sess.CSRF)) != 1 {
 			rp.log.Warn("sign-out refused: CSRF", "req_id", reqctx.ID(r.Context()))
 			httperr.Write(w, r, nil, httperr.New(http.StatusForbidden, "sign-out refused: reload the page and try again", nil))
 			return

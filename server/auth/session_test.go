@@ -167,6 +167,43 @@ func TestAppPasswordAuthenticatesDAVAndAPI(t *testing.T) {
 	}
 }
 
+// A browser keeps Basic credentials typed into its prompt and sends them
+// with another site's form post: such writes are refused like cookie ones,
+// while real WebDAV clients (no Origin) and Kaz's own pages still write.
+func TestAppPasswordWritesFromAnotherSiteAreRefused(t *testing.T) {
+	k := newLocalKaz(t, nil)
+	_, secret, err := k.RP.store.CreateAppPassword(t.Context(), "alice", "browser", "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, method, path string
+		hdr                []string
+		want               int
+	}{
+		{"client without Origin", "PUT", "/dav/lib/a.txt", nil, http.StatusOK},
+		{"Kaz's own page", "DELETE", "/dav/lib/a.txt", []string{"Origin", k.URL}, http.StatusOK},
+		{"foreign origin on /dav/", "DELETE", "/dav/lib/a.txt", []string{"Origin", "https://evil.example"}, http.StatusForbidden},
+		{"foreign origin on /api/", "POST", "/api/apppasswords", []string{"Origin", "https://evil.example"}, http.StatusForbidden},
+		{"cross-site fetch metadata", "MOVE", "/dav/lib/a.txt", []string{"Sec-Fetch-Site", "cross-site"}, http.StatusForbidden},
+		{"foreign origin, safe method", "GET", "/dav/lib/a.txt", []string{"Origin", "https://evil.example"}, http.StatusOK},
+	} {
+		req, _ := http.NewRequest(tc.method, k.URL+tc.path, nil)
+		req.SetBasicAuth("alice", secret)
+		for i := 0; i+1 < len(tc.hdr); i += 2 {
+			req.Header.Set(tc.hdr[i], tc.hdr[i+1])
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != tc.want {
+			t.Errorf("%s: %s %s = %d, want %d", tc.name, tc.method, tc.path, resp.StatusCode, tc.want)
+		}
+	}
+}
+
 func TestRepeatedAppPasswordFailuresAreThrottled(t *testing.T) {
 	k := newLocalKaz(t, func(c *Config) { c.ThrottleUserFailures = 5 })
 	_, secret, err := k.RP.store.CreateAppPassword(t.Context(), "alice", "phone", "", "")

@@ -1,0 +1,259 @@
+package docstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/kazhq/kaz/internal/sqldb"
+)
+
+// Group commit. Concurrent Puts hand their metadata transaction to a single
+// committer goroutine, which runs a batch of them in one database
+// transaction: each job in its own savepoint (a job that fails rolls back
+// alone), after one fsync of every blob folder the batch's renames touched.
+// On SQLite the committer uses its own connection with synchronous=FULL, so
+// that one WAL fsync per batch makes every Put of the batch durable against
+// an OS crash or a power cut, not only against a crash of Kaz.
+
+// maxBatch bounds the jobs of one transaction.
+const maxBatch = 128
+
+// committerIdle is how long the committer keeps its connection without work.
+const committerIdle = 2 * time.Second
+
+type commitJob struct {
+	// ctx carries the request's values (client address for the audit) but
+	// not its cancellation: a client leaving must not abort a batch that
+	// holds other clients' writes.
+	ctx context.Context
+	fn  func(ctx context.Context, tx *sql.Tx) error
+	// dir is a blob folder to fsync before the commit ("" for none).
+	dir  string
+	err  error
+	done chan struct{}
+}
+
+type committer struct {
+	s       *Store
+	mu      sync.Mutex
+	queue   []*commitJob
+	running bool
+	wake    chan struct{}
+	closed  bool
+	// stopped is closed when the running goroutine exits.
+	stopped chan struct{}
+}
+
+func newCommitter(s *Store) *committer {
+	return &committer{s: s, wake: make(chan struct{}, 1)}
+}
+
+// do runs fn in a group-committed transaction after dir (when set) is
+// synced, and returns once it is durable or failed.
+func (c *committer) do(ctx context.Context, dir string, fn func(ctx context.Context, tx *sql.Tx) error) error {
+	j := &commitJob{ctx: context.WithoutCancel(ctx), fn: fn, dir: dir, done: make(chan struct{})}
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return errClosed
+	}
+	c.queue = append(c.queue, j)
+	if !c.running {
+		c.running = true
+		c.stopped = make(chan struct{})
+		go c.run(c.stopped)
+	}
+	c.mu.Unlock()
+	select {
+	case c.wake <- struct{}{}:
+	default:
+	}
+	<-j.done
+	return j.err
+}
+
+// close stops accepting jobs and waits for the queued ones.
+func (c *committer) close() {
+	c.mu.Lock()
+	c.closed = true
+	stopped := c.stopped
+	running := c.running
+	c.mu.Unlock()
+	select {
+	case c.wake <- struct{}{}:
+	default:
+	}
+	if running {
+		<-stopped
+	}
+}
+
+func (c *committer) take() []*commitJob {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n := min(len(c.queue), maxBatch)
+	if n == 0 {
+		return nil
+	}
+	batch := c.queue[:n:n]
+	c.queue = append([]*commitJob(nil), c.queue[n:]...)
+	return batch
+}
+
+func (c *committer) run(stopped chan struct{}) {
+	defer close(stopped)
+	ctx := context.Background()
+	var conn *sql.Conn
+	defer func() {
+		if conn != nil {
+			if c.s.db.Dialect == sqldb.SQLite {
+				conn.ExecContext(ctx, `PRAGMA synchronous=NORMAL`)
+			}
+			conn.Close()
+		}
+	}()
+	idle := time.NewTimer(committerIdle)
+	defer idle.Stop()
+	for {
+		batch := c.take()
+		if len(batch) == 0 {
+			c.mu.Lock()
+			closed := c.closed
+			c.mu.Unlock()
+			if !closed {
+				idle.Reset(committerIdle)
+				select {
+				case <-c.wake:
+					continue
+				case <-idle.C:
+				}
+			}
+			c.mu.Lock()
+			if len(c.queue) == 0 {
+				c.running = false
+				c.mu.Unlock()
+				return
+			}
+			c.mu.Unlock()
+			continue
+		}
+		if conn == nil {
+			var err error
+			conn, err = c.s.db.Conn(ctx)
+			if err == nil && c.s.db.Dialect == sqldb.SQLite {
+				_, err = conn.ExecContext(ctx, `PRAGMA synchronous=FULL`)
+			}
+			if err != nil {
+				if conn != nil {
+					conn.Close()
+					conn = nil
+				}
+				for _, j := range batch {
+					j.err = fmt.Errorf("docstore: commit: %w", err)
+					close(j.done)
+				}
+				continue
+			}
+		}
+		c.commit(ctx, conn, batch)
+	}
+}
+
+// commit runs one batch. A structural failure (begin, savepoint, commit)
+// falls back to one transaction per job, so that no job fails for another.
+func (c *committer) commit(ctx context.Context, conn *sql.Conn, batch []*commitJob) {
+	defer func() {
+		for _, j := range batch {
+			close(j.done)
+		}
+	}()
+	// One fsync per blob folder makes the batch's renames durable before
+	// the transaction that references them.
+	synced := map[string]error{}
+	for _, j := range batch {
+		if j.dir == "" {
+			continue
+		}
+		err, ok := synced[j.dir]
+		if !ok {
+			err = syncDir(j.dir)
+			synced[j.dir] = err
+		}
+		if err != nil {
+			j.err = fmt.Errorf("docstore: sync blob folder: %w", err)
+		}
+	}
+	var live []*commitJob
+	for _, j := range batch {
+		if j.err == nil {
+			live = append(live, j)
+		}
+	}
+	if len(live) == 0 {
+		return
+	}
+	if c.s.db.Dialect == sqldb.SQLite {
+		c.s.writeMu.Lock()
+		defer c.s.writeMu.Unlock()
+	}
+	if len(live) == 1 || !c.batchTx(ctx, conn, live) {
+		for _, j := range live {
+			j.err = c.singleTx(ctx, conn, j)
+		}
+	}
+}
+
+// batchTx runs live in one transaction; false when it had to give up (the
+// jobs' errors are then unset, for singleTx to retry).
+func (c *committer) batchTx(ctx context.Context, conn *sql.Conn, live []*commitJob) bool {
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return false
+	}
+	fail := func() bool {
+		tx.Rollback()
+		for _, j := range live {
+			j.err = nil
+		}
+		return false
+	}
+	for _, j := range live {
+		if _, err := tx.ExecContext(ctx, `SAVEPOINT kaz_job`); err != nil {
+			return fail()
+		}
+		if err := j.fn(j.ctx, tx); err != nil {
+			j.err = err
+			if _, err := tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT kaz_job`); err != nil {
+				return fail()
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `RELEASE SAVEPOINT kaz_job`); err != nil {
+			return fail()
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fail()
+	}
+	return true
+}
+
+func (c *committer) singleTx(ctx context.Context, conn *sql.Conn, j *commitJob) error {
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("docstore: begin: %w", err)
+	}
+	if err := j.fn(j.ctx, tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("docstore: commit: %w", err)
+	}
+	return nil
+}
+
+var errClosed = errors.New("docstore: store closed")
