@@ -144,16 +144,25 @@ func (d *DiskBlobs) writeDeferred(ctx context.Context, r io.Reader, size int64) 
 type written struct{ hash, dir string }
 
 func (d *DiskBlobs) write(ctx context.Context, r io.Reader, size int64) (written, int64, error) {
-	f, err := os.CreateTemp(filepath.Join(d.dir, "tmp"), "up-*")
-	if err != nil {
-		return written{}, 0, fmt.Errorf("docstore: blob temp file: %w", err)
+	// An anonymous temporary file (O_TMPFILE on Linux) costs no folder
+	// entry: it is linked once, at its place. Elsewhere, a named temporary
+	// file is renamed.
+	tmpDir := filepath.Join(d.dir, "tmp")
+	f, anon := openAnonTemp(tmpDir)
+	if f == nil {
+		var err error
+		if f, err = os.CreateTemp(tmpDir, "up-*"); err != nil {
+			return written{}, 0, fmt.Errorf("docstore: blob temp file: %w", err)
+		}
 	}
 	tmp := f.Name()
-	keep := false
+	closed := false
 	defer func() {
-		if !keep {
+		if !closed {
 			f.Close()
-			os.Remove(tmp)
+		}
+		if !anon {
+			os.Remove(tmp) // no-op once renamed
 		}
 	}()
 	h := sha256.New()
@@ -177,11 +186,10 @@ func (d *DiskBlobs) write(ctx context.Context, r io.Reader, size int64) (written
 	if size >= 0 && n > size {
 		return written{}, n, fmt.Errorf("%w: more than %d bytes", ErrTooLarge, size)
 	}
+	// The content is durable before it gets a name: a blob under its hash
+	// is always whole, even after a power cut.
 	if err := f.Sync(); err != nil {
 		return written{}, n, fmt.Errorf("docstore: sync blob: %w", err)
-	}
-	if err := f.Close(); err != nil {
-		return written{}, n, fmt.Errorf("docstore: close blob: %w", err)
 	}
 	hash := hex.EncodeToString(h.Sum(nil))
 	dst := d.path(hash)
@@ -198,10 +206,19 @@ func (d *DiskBlobs) write(ctx context.Context, r io.Reader, size int64) (written
 	if err := os.MkdirAll(filepath.Dir(dst), 0o700); err != nil {
 		return written{}, n, fmt.Errorf("docstore: blob folder: %w", err)
 	}
-	if err := os.Rename(tmp, dst); err != nil {
-		return written{}, n, fmt.Errorf("docstore: rename blob: %w", err)
+	if anon {
+		if err := linkAnonTemp(f, dst); err != nil && !errors.Is(err, fs.ErrExist) {
+			return written{}, n, fmt.Errorf("docstore: link blob: %w", err)
+		}
+	} else {
+		if err := f.Close(); err != nil {
+			return written{}, n, fmt.Errorf("docstore: close blob: %w", err)
+		}
+		closed = true
+		if err := os.Rename(tmp, dst); err != nil {
+			return written{}, n, fmt.Errorf("docstore: rename blob: %w", err)
+		}
 	}
-	keep = true
 	return written{hash: hash, dir: filepath.Dir(dst)}, n, nil
 }
 

@@ -222,16 +222,16 @@ func (c *committer) batchTx(ctx context.Context, conn *sql.Conn, live []*commitJ
 		return false
 	}
 	for _, j := range live {
-		if _, err := tx.ExecContext(ctx, `SAVEPOINT kaz_job`); err != nil {
+		if _, err := c.s.prepared(tx).ExecContext(ctx, `SAVEPOINT kaz_job`); err != nil {
 			return fail()
 		}
 		if err := j.fn(j.ctx, tx); err != nil {
 			j.err = err
-			if _, err := tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT kaz_job`); err != nil {
+			if _, err := c.s.prepared(tx).ExecContext(ctx, `ROLLBACK TO SAVEPOINT kaz_job`); err != nil {
 				return fail()
 			}
 		}
-		if _, err := tx.ExecContext(ctx, `RELEASE SAVEPOINT kaz_job`); err != nil {
+		if _, err := c.s.prepared(tx).ExecContext(ctx, `RELEASE SAVEPOINT kaz_job`); err != nil {
 			return fail()
 		}
 	}

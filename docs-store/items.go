@@ -205,16 +205,17 @@ func (s *Store) Put(ctx context.Context, p *auth.Principal, lib, path string, r 
 	if cp == "/" {
 		return Item{}, false, fmt.Errorf("docstore: put on the library root: %w", ErrIsDir)
 	}
-	l, _, err := s.access(ctx, s.db, p, lib, RoleEditor)
+	pool := s.prepared(nil)
+	l, _, err := s.access(ctx, pool, p, lib, RoleEditor)
 	if err != nil {
 		return Item{}, false, err
 	}
 	// Cheap checks first, so that a refused upload is not streamed.
 	if opts.Size < 0 || opts.Size > smallPut {
-		if _, err := s.putCheck(ctx, s.db, p, l, cp, opts); err != nil {
+		if _, err := s.putCheck(ctx, pool, p, l, cp, opts); err != nil {
 			return Item{}, false, err
 		}
-		if err := s.checkQuota(ctx, s.db, l, opts.Size); err != nil {
+		if err := s.checkQuota(ctx, pool, l, opts.Size); err != nil {
 			return Item{}, false, err
 		}
 	}
@@ -231,7 +232,8 @@ func (s *Store) Put(ctx context.Context, p *auth.Principal, lib, path string, r 
 		return Item{}, false, fmt.Errorf("docstore: put %s%s: %w", l.name, cp, err)
 	}
 	var created bool
-	err = s.commits.do(ctx, dir, func(ctx context.Context, tx *sql.Tx) error {
+	err = s.commits.do(ctx, dir, func(ctx context.Context, sqltx *sql.Tx) error {
+		tx := s.prepared(sqltx)
 		l, _, err := s.access(ctx, tx, p, lib, RoleEditor)
 		if err != nil {
 			return err
@@ -249,13 +251,13 @@ func (s *Store) Put(ctx context.Context, p *auth.Principal, lib, path string, r 
 	if err != nil {
 		return Item{}, false, err
 	}
-	it, err := s.getItem(ctx, s.db, l, cp)
+	it, err := s.getItem(ctx, pool, l, cp)
 	return it, created, err
 }
 
 // writeContent makes (hash, size) the current content at cp inside tx: a
 // new file, or a new version of cur (whose content becomes a version).
-func (s *Store) writeContent(ctx context.Context, tx *sql.Tx, p *auth.Principal, l libRow, cp string, cur *Item, hash string, size int64, ctype string, modified time.Time, action string) error {
+func (s *Store) writeContent(ctx context.Context, tx querier, p *auth.Principal, l libRow, cp string, cur *Item, hash string, size int64, ctype string, modified time.Time, action string) error {
 	now := s.nowText()
 	mod := now
 	if !modified.IsZero() {
@@ -300,7 +302,7 @@ func (s *Store) writeContent(ctx context.Context, tx *sql.Tx, p *auth.Principal,
 	return s.change(ctx, tx, kind, l.name, cp, "", false)
 }
 
-func (s *Store) pruneVersions(ctx context.Context, tx *sql.Tx, l libRow, itemID int64) error {
+func (s *Store) pruneVersions(ctx context.Context, tx querier, l libRow, itemID int64) error {
 	keep := l.maxVersions
 	if keep <= 0 {
 		keep = s.cfg.MaxVersions

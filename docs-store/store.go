@@ -28,6 +28,7 @@ type Store struct {
 	writeMu sync.Mutex
 	// commits batches Put's transactions (see commit.go).
 	commits *committer
+	stmts   stmtCache
 }
 
 // Open opens the store on db (running its migrations, component
@@ -70,6 +71,7 @@ func OpenWithBlobs(ctx context.Context, cfg Config, db *sqldb.DB, blobs BlobStor
 // database connection. It does not close db, which the caller owns.
 func (s *Store) Close() error {
 	s.commits.close()
+	s.closeStmts()
 	return nil
 }
 

@@ -24,6 +24,22 @@ func openSQLite(t *testing.T, dir string, cfg docstore.Config) *docstore.Store {
 	return s
 }
 
+func openSQLiteB(b *testing.B) *docstore.Store {
+	b.Helper()
+	dir := b.TempDir()
+	db, err := sqldb.OpenSQLite(b.Context(), filepath.Join(dir, "kaz.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { db.Close() })
+	s, err := docstore.Open(b.Context(), docstore.DefaultConfig(), db, filepath.Join(dir, "blobs"), nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { s.Close() })
+	return s
+}
+
 func TestSQLiteDiskConformance(t *testing.T) {
 	docstoretest.Run(t, func(t *testing.T, dir string) *docstore.Store {
 		return openSQLite(t, dir, docstore.DefaultConfig())

@@ -269,29 +269,40 @@ func (ix *Indexer) RunOnce(ctx context.Context) (int, error) {
 	for r := range p.puts {
 		refs = append(refs, r)
 	}
-	docs, failures, gone, err := ix.load(ctx, refs)
-	if err != nil {
-		return 0, err
-	}
-	b.Put = docs
-	b.Delete = append(b.Delete, gone...)
-	if err := ix.idx.Apply(ctx, b); err != nil {
-		ix.setErr(err)
-		return 0, fmt.Errorf("search: apply batch: %w", err)
-	}
-	if err := ix.recordFailures(ctx, b, failures); err != nil {
-		return 0, err
+	// Deletions go with the first chunk of documents; a large folder move
+	// or restore is indexed in chunks of BatchSize documents, so memory
+	// stays bounded. The cursor moves only after the last chunk.
+	ndocs := 0
+	for first := true; first || len(refs) > 0; first = false {
+		n := min(len(refs), ix.cfg.BatchSize)
+		chunk := refs[:n]
+		refs = refs[n:]
+		docs, failures, gone, err := ix.load(ctx, chunk)
+		if err != nil {
+			return 0, err
+		}
+		b.Put = docs
+		b.Delete = append(b.Delete, gone...)
+		if err := ix.idx.Apply(ctx, b); err != nil {
+			ix.setErr(err)
+			return 0, fmt.Errorf("search: apply batch: %w", err)
+		}
+		if err := ix.recordFailures(ctx, b, failures); err != nil {
+			return 0, err
+		}
+		ndocs += len(docs)
+		b = &Batch{}
 	}
 	last := changes[len(changes)-1].Seq
 	if err := ix.setCursor(ctx, last); err != nil {
 		return 0, err
 	}
-	ix.indexed.Add(int64(len(docs)))
+	ix.indexed.Add(int64(ndocs))
 	ix.mu.Lock()
 	ix.lastBatch = time.Now()
 	ix.lastErr = ""
 	ix.mu.Unlock()
-	ix.log.Debug("indexed changes", "changes", len(changes), "documents", len(docs), "cursor", last)
+	ix.log.Debug("indexed changes", "changes", len(changes), "documents", ndocs, "cursor", last)
 	return len(changes), nil
 }
 

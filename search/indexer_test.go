@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -289,4 +290,22 @@ func TestReindexRebuildsFromTheSource(t *testing.T) {
 		t.Fatal(err)
 	}
 	r.want("budget", "public:/d0.txt", "public:/d1.txt", "public:/d2.txt")
+}
+
+func TestLargeFolderMoveIsIndexedInChunks(t *testing.T) {
+	r := newRig(t)
+	var err error
+	r.ix, err = search.NewIndexer(t.Context(), r.db, r.idx, r.src, "bleve:test", search.Config{BatchSize: 3}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	for i := range 10 {
+		r.src.Put("public", fmt.Sprintf("/vieux/doc%d.txt", i), []byte("archive municipale"))
+		want = append(want, fmt.Sprintf("public:/neuf/doc%d.txt", i))
+	}
+	r.drain()
+	r.src.Move("public", "/vieux", "/neuf")
+	r.drain()
+	r.want("archive municipale", want...)
 }

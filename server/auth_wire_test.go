@@ -40,13 +40,21 @@ func TestAuthWiringUnauthenticatedAnswers(t *testing.T) {
 		t.Errorf("OPTIONS /dav/ asked for credentials")
 	}
 	// [MS-OFBA]: Office gets a 403 with the forms-based headers.
-	r := authReq(t, "PROPFIND", s.URL+"/dav/", "X-FORMS_BASED_AUTH_ACCEPTED", "t", "User-Agent", "Microsoft Office Word 2014")
-	if r.StatusCode != 403 || r.Header.Get("X-FORMS_BASED_AUTH_REQUIRED") != s.URL+auth.OFBALoginPath ||
-		r.Header.Get("X-FORMS_BASED_AUTH_RETURN_URL") != s.URL+auth.OFBADonePath || r.Header.Get("WWW-Authenticate") != "" {
-		t.Errorf("OFBA challenge: %d %v", r.StatusCode, r.Header)
+	// Office also probes the host root and the mount point without its
+	// slash: the same challenge there, or it would prompt for Basic.
+	for _, path := range []string{"/dav/", "/dav/lib/doc.docx", "/dav", "/"} {
+		r := authReq(t, "PROPFIND", s.URL+path, "X-FORMS_BASED_AUTH_ACCEPTED", "t", "User-Agent", "Microsoft Office Word 2014")
+		if r.StatusCode != 403 || r.Header.Get("X-FORMS_BASED_AUTH_REQUIRED") != s.URL+auth.OFBALoginPath ||
+			r.Header.Get("X-FORMS_BASED_AUTH_RETURN_URL") != s.URL+auth.OFBADonePath || r.Header.Get("WWW-Authenticate") != "" {
+			t.Errorf("OFBA challenge on %s: %d %v", path, r.StatusCode, r.Header)
+		}
+	}
+	// The API never answers with the forms-based challenge.
+	if r := authReq(t, "GET", s.URL+"/api/me", "X-FORMS_BASED_AUTH_ACCEPTED", "t"); r.StatusCode != 401 || r.Header.Get("X-FORMS_BASED_AUTH_REQUIRED") != "" {
+		t.Errorf("/api/me with OFBA accepted: %d %v", r.StatusCode, r.Header)
 	}
 	// The built-in provider is discovered lazily, over HTTP, at first sign-in.
-	r = authReq(t, "GET", s.URL+"/auth/login?return=/x")
+	r := authReq(t, "GET", s.URL+"/auth/login?return=/x")
 	loc, _ := url.Parse(r.Header.Get("Location"))
 	if r.StatusCode != 302 || !strings.HasPrefix(loc.String(), s.URL+"/idp/") || loc.Query().Get("code_challenge_method") != "S256" ||
 		loc.Query().Get("nonce") == "" || loc.Query().Get("state") == "" {

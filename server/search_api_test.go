@@ -204,3 +204,36 @@ func TestSearchAPISuggestsAndGuardsAdmin(t *testing.T) {
 		t.Errorf("no principal: %d", code)
 	}
 }
+
+func TestSearchAPIReindexRunsInBackground(t *testing.T) {
+	s := newSearchAPI(t)
+	admin := &auth.Principal{User: "root", Admin: true}
+	if code := call(t, s, agentRH, "POST", "/api/admin/search/reindex", nil); code != http.StatusForbidden {
+		t.Errorf("non-admin reindex: %d", code)
+	}
+	if code := call(t, s, admin, "POST", "/api/admin/search/reindex", nil); code != http.StatusAccepted {
+		t.Fatalf("reindex: %d", code)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		var st struct {
+			Status  search.Status `json:"status"`
+			Reindex *struct {
+				Running bool   `json:"running"`
+				Error   string `json:"error"`
+			} `json:"reindex"`
+		}
+		call(t, s, admin, "GET", "/api/admin/search", &st)
+		if st.Reindex != nil && !st.Reindex.Running {
+			// The source knows no library: the rebuilt index is empty.
+			if st.Reindex.Error != "" || st.Status.Documents != 0 {
+				t.Errorf("after reindex: %+v, %+v", st.Status, st.Reindex)
+			}
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("reindex never finished")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}

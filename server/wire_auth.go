@@ -7,6 +7,7 @@ import (
 	"errors"
 	"net/http"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/kazhq/kaz/server/auth"
@@ -121,7 +122,7 @@ func (s *Server) authenticate(r *http.Request) (*auth.Principal, error) {
 	return s.authp.rp.Authenticate(r)
 }
 
-// challengeExtra adds headers to a 401: for an Office client on /dav/, the
+// challengeExtra adds headers to a 401: for an Office client on WebDAV, the
 // [MS-OFBA] forms-based challenge (writeAuthError then answers 403).
 func (s *Server) challengeExtra(w http.ResponseWriter, r *http.Request) {
 	if s.authp == nil || s.authp.rp == nil || !isDAV(r) {
@@ -130,6 +131,10 @@ func (s *Server) challengeExtra(w http.ResponseWriter, r *http.Request) {
 	s.authp.rp.OFBAChallenge(w, r)
 }
 
+// isDAV reports whether r is for a WebDAV route: /dav/…, the mount point
+// without its slash, or the host root that Office and the Windows
+// redirector probe (reached here only through requireDAV).
 func isDAV(r *http.Request) bool {
-	return len(r.URL.Path) >= 5 && r.URL.Path[:5] == "/dav/"
+	p := r.URL.Path
+	return strings.HasPrefix(p, "/dav/") || p == "/dav" || p == "/"
 }

@@ -112,7 +112,7 @@ func (a *agent) setReg(state, reason string, code int) {
 	if changed {
 		a.p.log.Info("registration", "user", a.user, "state", state, "code", code)
 		for _, t := range tabs {
-			t.send(Message{Type: "registration", State: state, Reason: reason, Code: code})
+			t.send(Message{Type: "registration", State: state, Reason: reason, Code: code, Text: messageTexts[reason]})
 		}
 	}
 }

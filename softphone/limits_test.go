@@ -94,16 +94,14 @@ func TestLimitsDialPlanAndRateRejectCallsClearly(t *testing.T) {
 	}
 }
 
-func TestDelayedOfferInviteIsAnsweredWithOfferIn200(t *testing.T) {
-	k := startKamailio(t, map[string]string{agentExt: agentPass}, nil)
-	tp := newTestPhone(t, k.addr(), nil)
-	tp.SetAccount(t.Context(), "alice", Account{Extension: agentExt, Password: agentPass})
-	alice := dialAgent(t, tp, "alice")
-	alice.expect("registration", func(m Message) bool { return m.State == "registered" })
+// startSIPp runs a scenario of testdata calling ext at Kaz in the
+// background; the returned function waits for it to pass.
+func startSIPp(t *testing.T, tp *testPhone, scenario, ext string) func() {
+	t.Helper()
 	bin := findPeer(t, "sipp")
 	dir := t.TempDir()
-	cmd := exec.Command(bin, "-sf", filepath.Join(mustAbs(t, "testdata"), "delayed-offer.xml"), "-m", "1", "-i", "127.0.0.1",
-		"-p", fmt.Sprint(freeUDPPort(t)), "-mp", fmt.Sprint(freeUDPPort(t)), "-s", agentExt, "-timeout", "20s", "-timeout_error",
+	cmd := exec.Command(bin, "-sf", filepath.Join(mustAbs(t, "testdata"), scenario), "-m", "1", "-i", "127.0.0.1",
+		"-p", fmt.Sprint(freeUDPPort(t)), "-mp", fmt.Sprint(freeUDPPort(t)), "-s", ext, "-timeout", "30s", "-timeout_error",
 		"-nostdin", "-trace_err", tp.SIPAddr().String())
 	cmd.Dir = dir
 	done := make(chan error, 1)
@@ -113,15 +111,61 @@ func TestDelayedOfferInviteIsAnsweredWithOfferIn200(t *testing.T) {
 		out, err = cmd.CombinedOutput()
 		done <- err
 	}()
+	t.Cleanup(func() {
+		if cmd.Process != nil {
+			cmd.Process.Kill()
+		}
+	})
+	return func() {
+		t.Helper()
+		if err := <-done; err != nil {
+			errs, _ := filepath.Glob(filepath.Join(dir, "*errors.log"))
+			var detail string
+			for _, f := range errs {
+				b, _ := os.ReadFile(f)
+				detail += string(b)
+			}
+			t.Fatalf("sipp %s: %v\n%s\n%s", scenario, err, tail(string(out), 20), tail(detail, 30))
+		}
+	}
+}
+
+func TestDelayedOfferInviteIsAnsweredWithOfferIn200(t *testing.T) {
+	k := startKamailio(t, map[string]string{agentExt: agentPass}, nil)
+	tp := newTestPhone(t, k.addr(), nil)
+	tp.SetAccount(t.Context(), "alice", Account{Extension: agentExt, Password: agentPass})
+	alice := dialAgent(t, tp, "alice")
+	alice.expect("registration", func(m Message) bool { return m.State == "registered" })
+	wait := startSIPp(t, tp, "delayed-offer.xml", agentExt)
 	in := alice.expect("incoming", nil)
 	alice.send(Message{Type: "accept", CallID: in.CallID, SDP: alice.offer()})
 	ans := alice.expect("answer", func(m Message) bool { return m.CallID == in.CallID })
 	alice.setAnswer(ans.SDP)
 	alice.expectState(in.CallID, "active")
-	alice.expect("state", func(m Message) bool { return m.CallID == in.CallID && m.State == "ended" && m.Reason == "hangup-remote" })
-	if err := <-done; err != nil {
-		t.Fatalf("sipp: %v\n%s", err, tail(string(out), 20))
-	}
+	alice.expect("state", func(m Message) bool {
+		return m.CallID == in.CallID && m.State == "ended" && m.Reason == "hangup-remote"
+	})
+	wait()
+}
+
+func TestHoldRetriesAfter491Glare(t *testing.T) {
+	k := startKamailio(t, map[string]string{agentExt: agentPass}, nil)
+	tp := newTestPhone(t, k.addr(), nil)
+	tp.SetAccount(t.Context(), "alice", Account{Extension: agentExt, Password: agentPass})
+	alice := dialAgent(t, tp, "alice")
+	alice.expect("registration", func(m Message) bool { return m.State == "registered" })
+	wait := startSIPp(t, tp, "reinvite-491.xml", agentExt)
+	in := alice.expect("incoming", nil)
+	alice.send(Message{Type: "accept", CallID: in.CallID, SDP: alice.offer()})
+	ans := alice.expect("answer", func(m Message) bool { return m.CallID == in.CallID })
+	alice.setAnswer(ans.SDP)
+	alice.expectState(in.CallID, "active")
+	alice.send(Message{Type: "hold", CallID: in.CallID, On: ptr(true)})
+	alice.expectState(in.CallID, "held") // only after the retried re-INVITE got 200
+	alice.expect("state", func(m Message) bool {
+		return m.CallID == in.CallID && m.State == "ended" && m.Reason == "hangup-remote"
+	})
+	wait()
 }
 
 func mustAbs(t *testing.T, p string) string {

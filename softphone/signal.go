@@ -129,17 +129,21 @@ func dtmfDigit(ev int) string {
 
 // plain-language error texts, by message_key.
 var messageTexts = map[string]string{
-	"phone.no_account":     "Aucun compte téléphonique n'est configuré pour vous. / No phone account is configured for you.",
-	"phone.not_allowed":    "Ce numéro n'est pas autorisé. / This number is not allowed.",
-	"phone.rate_limited":   "Trop d'appels en peu de temps ; réessayez dans une minute. / Too many calls in a short time; try again in a minute.",
-	"phone.limit":          "Trop d'appels en cours sur le serveur ; réessayez plus tard. / Too many calls on the server; try again later.",
-	"phone.no_codec":       "Aucun codec audio commun avec le standard. / No audio codec in common with the PBX.",
-	"phone.bad_message":    "Message incompréhensible. / Message not understood.",
-	"phone.no_call":        "Cet appel n'existe plus. / This call no longer exists.",
-	"phone.not_available":  "Passez en « disponible » pour appeler. / Set yourself available to call.",
-	"phone.error":          "Erreur interne du téléphone. / Internal phone error.",
-	"phone.bad_sdp":        "Description média invalide. / Invalid media description.",
-	"phone.not_registered": "Le téléphone n'est pas encore enregistré auprès du standard. / The phone is not registered at the PBX yet.",
+	"phone.no_account":          "Aucun compte téléphonique n'est configuré pour vous. / No phone account is configured for you.",
+	"phone.not_allowed":         "Ce numéro n'est pas autorisé. / This number is not allowed.",
+	"phone.rate_limited":        "Trop d'appels en peu de temps ; réessayez dans une minute. / Too many calls in a short time; try again in a minute.",
+	"phone.limit":               "Trop d'appels en cours sur le serveur ; réessayez plus tard. / Too many calls on the server; try again later.",
+	"phone.no_codec":            "Aucun codec audio commun avec le standard. / No audio codec in common with the PBX.",
+	"phone.bad_message":         "Message incompréhensible. / Message not understood.",
+	"phone.no_call":             "Cet appel n'existe plus. / This call no longer exists.",
+	"phone.not_available":       "Passez en « disponible » pour appeler. / Set yourself available to call.",
+	"phone.error":               "Erreur interne du téléphone. / Internal phone error.",
+	"phone.bad_sdp":             "Description média invalide. / Invalid media description.",
+	"phone.reg.auth_failed":     "Le standard refuse l'identifiant ou le mot de passe du poste. / The PBX rejects the extension's user name or password.",
+	"phone.reg.pbx_unreachable": "Le standard téléphonique ne répond pas. / The PBX does not answer.",
+	"phone.reg.pbx_error":       "Le standard téléphonique est en erreur. / The PBX reports an error.",
+	"phone.reg.rejected":        "Le standard refuse l'enregistrement du poste. / The PBX refuses to register the extension.",
+	"phone.not_registered":      "Le téléphone n'est pas encore enregistré auprès du standard. / The phone is not registered at the PBX yet.",
 }
 
 func errMsg(ref, key string) Message {

@@ -144,10 +144,10 @@ func (p *Phone) onNotify(req *sip.Request, tx sip.ServerTransaction) {
 	}
 }
 
-// onRefer accepts a REFER from the PBX side (a blind transfer initiated by
-// the remote party): Kaz places a new call to the target for the agent.
-// Kept simple: only calls of the dialog are accepted, and the refer is
-// answered 603 (the agent dials from the browser).
+// onRefer answers a REFER from the PBX side (the remote party asking the
+// agent's leg to call someone else). Following it would need a new media
+// leg from the browser without the agent's consent, so Kaz declines it
+// (603); blind transfer initiated by the agent uses REFER the other way.
 func (p *Phone) onRefer(req *sip.Request, tx sip.ServerTransaction) {
 	if p.dialogCall(req) == nil {
 		tx.Respond(sip.NewResponseFromRequest(req, 481, "Call/Transaction Does Not Exist", nil))

@@ -132,7 +132,7 @@ func (p *Phone) attachTab(a *agent, t *tab, m Message) {
 		a.available = *m.Available
 	}
 	ext, avail := a.acct.Extension, a.available
-	st := Message{Type: "registration", State: a.regState, Reason: a.regReason, Code: a.regCode}
+	st := Message{Type: "registration", State: a.regState, Reason: a.regReason, Code: a.regCode, Text: messageTexts[a.regReason]}
 	a.mu.Unlock()
 	var resumable []CallInfo
 	p.mu.Lock()

@@ -229,4 +229,10 @@ func TestParseLockinfo(t *testing.T) {
 	if _, _, err := parseLockinfo([]byte(`<D:lockinfo xmlns:D="DAV:"><D:locktype><D:write/></D:locktype></D:lockinfo>`)); err == nil {
 		t.Error("missing lockscope accepted")
 	}
+	// The owner is stored with the lock and shown to everyone: bounded.
+	big := `<D:lockinfo xmlns:D="DAV:"><D:lockscope><D:exclusive/></D:lockscope><D:locktype><D:write/></D:locktype><D:owner>` +
+		strings.Repeat("x", maxOwner+1) + `</D:owner></D:lockinfo>`
+	if _, _, err := parseLockinfo([]byte(big)); err != errXMLOwner {
+		t.Errorf("owner of %d bytes: err %v, want %v", maxOwner+1, err, errXMLOwner)
+	}
 }

@@ -15,6 +15,9 @@ const (
 	maxXMLBody  = 4 << 20
 	maxXMLDepth = 64
 	maxProps    = 4096
+	// maxOwner bounds a lock's DAV:owner, stored with the lock and shown
+	// in every lockdiscovery (clients send a name or an href).
+	maxOwner = 16 << 10
 )
 
 // xmlError is a body the server refuses, with the plain message to send.
@@ -28,6 +31,7 @@ var (
 	errXMLDepth    = &xmlError{"the XML body is nested too deeply"}
 	errXMLSyntax   = &xmlError{"the XML body is not well-formed"}
 	errXMLTooMany  = &xmlError{"the XML body names too many properties"}
+	errXMLOwner    = &xmlError{"the lock owner is too long"}
 )
 
 // xmlName is a property name: namespace and local name.
@@ -462,6 +466,9 @@ func parseLockinfo(body []byte) (li lockInfo, ok bool, err error) {
 			var sb strings.Builder
 			if err := d.innerXML(&sb); err != nil {
 				return err
+			}
+			if sb.Len() > maxOwner {
+				return errXMLOwner
 			}
 			li.owner = sb.String()
 			return nil

@@ -232,6 +232,11 @@ func Run(t *testing.T, newStore NewStore) {
 		{"AuditLog", testAudit},
 		{"SystemWalkAndOpen", testSystem},
 		{"ConcurrentWriters", testConcurrent},
+		{"UnicodeNamesNormalizedToNFC", testUnicodeNFC},
+		{"CaseClashRefused", testCaseClash},
+		{"RenameToOtherCaseOfOwnName", testRenameCase},
+		{"RestoreBesideOnCaseClash", testRestoreCaseClash},
+		{"ManyConcurrentSmallPuts", testConcurrentSmall},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -1454,6 +1459,230 @@ func testConcurrent(t *testing.T, e *env) {
 		if got := e.read(Reader, "docs", fmt.Sprintf("/own-%d.txt", w)); got != fmt.Sprintf("writer %d round %d", w, rounds-1) {
 			t.Errorf("own-%d = %q", w, got)
 		}
+	}
+}
+
+// Composed (NFC, as Windows and Linux send) and decomposed (NFD, as macOS
+// sends) spellings of the same visible names.
+const (
+	resumeNFC = "R\u00e9sum\u00e9.docx"
+	resumeNFD = "Re\u0301sume\u0301.docx"
+	dirNFC    = "Ann\u00e9e"
+	dirNFD    = "Anne\u0301e"
+)
+
+func testUnicodeNFC(t *testing.T, e *env) {
+	if resumeNFC == resumeNFD {
+		t.Fatal("the spellings must differ byte for byte")
+	}
+	// A folder created decomposed is found composed, and the reverse.
+	e.mkdir(Editor, "docs", "/"+dirNFD)
+	_, err := e.s.Mkdir(e.ctx, Editor, "docs", "/"+dirNFC, docstore.WriteOptions{})
+	wantErr(t, "mkdir of the composed twin", err, docstore.ErrExists)
+	it := e.put(Editor, "docs", "/"+dirNFD+"/"+resumeNFD, "v1")
+	if it.Path != "/"+dirNFC+"/"+resumeNFC || it.Name != resumeNFC {
+		t.Errorf("stored as %q %q, want the NFC form", it.Path, it.Name)
+	}
+	// Writing the composed name is a new version of the same file.
+	_, created, err := e.s.Put(e.ctx, Editor2, "docs", "/"+dirNFC+"/"+resumeNFC, strings.NewReader("v2"), docstore.PutOptions{Size: 2})
+	if err != nil || created {
+		t.Fatalf("put composed: created=%v err=%v, want an update", created, err)
+	}
+	equal(t, "listing", e.names(Reader, "docs", "/"+dirNFD, docstore.ListOptions{}), []string{resumeNFC})
+	equal(t, "root listing", e.names(Reader, "docs", "/", docstore.ListOptions{}), []string{dirNFC})
+	if got := e.read(Reader, "docs", "/"+dirNFD+"/"+resumeNFD); got != "v2" {
+		t.Errorf("read decomposed = %q", got)
+	}
+	if vs := e.versions("docs", "/"+dirNFC+"/"+resumeNFD); len(vs) != 2 {
+		t.Errorf("versions = %d, want 2", len(vs))
+	}
+	st, err := e.s.Stat(e.ctx, Reader, "docs", "/"+dirNFD+"/"+resumeNFD)
+	if err != nil || st.Path != "/"+dirNFC+"/"+resumeNFC {
+		t.Errorf("stat decomposed = %q, %v", st.Path, err)
+	}
+	// Move with a decomposed source and destination.
+	if _, err := e.s.Move(e.ctx, Editor, "docs", "/"+dirNFD+"/"+resumeNFD, "docs", "/"+resumeNFD, docstore.MoveOptions{}); err != nil {
+		t.Fatalf("move: %v", err)
+	}
+	equal(t, "after move", e.names(Reader, "docs", "/", docstore.ListOptions{}), []string{dirNFC, resumeNFC})
+	// Locks taken under one spelling hold for the other.
+	lk := lock(t, e, Editor, "/"+resumeNFC, true, docstore.DepthZero)
+	_, _, err = e.s.Put(e.ctx, Editor2, "docs", "/"+resumeNFD, strings.NewReader("x"), docstore.PutOptions{Size: 1})
+	wantErr(t, "put under another's lock", err, docstore.ErrLocked)
+	if _, _, err := e.s.Put(e.ctx, Editor, "docs", "/"+resumeNFD, strings.NewReader("v3"), docstore.PutOptions{Size: 2, LockTokens: []string{lk.Token}}); err != nil {
+		t.Fatalf("put with the token, decomposed path: %v", err)
+	}
+	// The system API (search) sees the composed paths.
+	var paths []string
+	if err := e.s.Walk(e.ctx, "docs", "/"+dirNFD, func(it docstore.Item) error {
+		paths = append(paths, it.Path)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	equal(t, "walk", paths, []string{"/" + dirNFC})
+	f, it, err := e.s.OpenSystem(e.ctx, "docs", "/"+resumeNFD)
+	if err != nil {
+		t.Fatalf("OpenSystem decomposed: %v", err)
+	}
+	f.Close()
+	if it.Path != "/"+resumeNFC {
+		t.Errorf("OpenSystem path = %q", it.Path)
+	}
+	seq := e.lastSeq()
+	e.put(Editor, "docs", "/"+dirNFD+"/n\u0303.txt", "x", docstore.PutOptions{Size: 1, LockTokens: []string{lk.Token}})
+	equal(t, "change paths", e.changesSince(seq), []string{"create docs/" + dirNFC + "/\u00f1.txt"})
+}
+
+func testCaseClash(t *testing.T, e *env) {
+	e.mkdir(Editor, "docs", "/Rapports")
+	e.put(Editor, "docs", "/Rapports/"+resumeNFC, "a")
+	clashes := []struct {
+		what string
+		fn   func() error
+	}{
+		{"put", func() error {
+			_, _, err := e.s.Put(e.ctx, Editor, "docs", "/Rapports/R\u00c9SUM\u00c9.DOCX", strings.NewReader("b"), docstore.PutOptions{Size: 1})
+			return err
+		}},
+		{"put decomposed lower case", func() error {
+			_, _, err := e.s.Put(e.ctx, Editor, "docs", "/Rapports/re\u0301sume\u0301.docx", strings.NewReader("b"), docstore.PutOptions{Size: 1})
+			return err
+		}},
+		{"put chunked", func() error {
+			_, _, err := e.s.Put(e.ctx, Editor, "docs", "/Rapports/r\u00e9sum\u00e9.docx", strings.NewReader("b"), docstore.PutOptions{Size: -1})
+			return err
+		}},
+		{"mkdir", func() error {
+			_, err := e.s.Mkdir(e.ctx, Editor, "docs", "/RAPPORTS", docstore.WriteOptions{})
+			return err
+		}},
+		{"lock on an unmapped name", func() error {
+			_, _, err := e.s.Lock(e.ctx, Editor, "docs", "/rapports", docstore.LockRequest{Exclusive: true})
+			return err
+		}},
+		{"copy", func() error {
+			e.put(Editor, "docs", "/other.docx", "o")
+			_, err := e.s.Copy(e.ctx, Editor, "docs", "/other.docx", "docs", "/Rapports/r\u00e9sum\u00e9.docx", docstore.CopyOptions{Depth: docstore.DepthInfinity})
+			return err
+		}},
+		{"move", func() error {
+			_, err := e.s.Move(e.ctx, Editor, "docs", "/other.docx", "docs", "/Rapports/R\u00e9sum\u00e9.DOCX", docstore.MoveOptions{Overwrite: true})
+			return err
+		}},
+	}
+	for _, c := range clashes {
+		err := c.fn()
+		wantErr(t, c.what, err, docstore.ErrCaseClash)
+		wantErr(t, c.what+" (409)", err, docstore.ErrConflict)
+		if !strings.Contains(err.Error(), resumeNFC) && !strings.Contains(err.Error(), "Rapports") {
+			t.Errorf("%s: message %q does not name the item in the way", c.what, err)
+		}
+	}
+	equal(t, "root", e.names(Reader, "docs", "/", docstore.ListOptions{}), []string{"Rapports", "other.docx"})
+	equal(t, "folder", e.names(Reader, "docs", "/Rapports", docstore.ListOptions{}), []string{resumeNFC})
+	if got := e.read(Reader, "docs", "/Rapports/"+resumeNFC); got != "a" {
+		t.Errorf("content = %q", got)
+	}
+	// The same name in another folder, or once the other is deleted, is fine.
+	e.put(Editor, "docs", "/R\u00c9SUM\u00c9.DOCX", "c")
+	if err := e.s.Delete(e.ctx, Editor, "docs", "/Rapports/"+resumeNFC, docstore.WriteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	e.put(Editor, "docs", "/Rapports/r\u00e9sum\u00e9.docx", "d")
+	// "ß" and "SS" are different names, as on Windows.
+	e.put(Editor, "docs", "/Stra\u00dfe.txt", "1")
+	e.put(Editor, "docs", "/STRASSE.txt", "2")
+}
+
+func testRenameCase(t *testing.T, e *env) {
+	e.mkdir(Editor, "docs", "/budget")
+	e.put(Editor, "docs", "/budget/"+resumeNFC, "a")
+	e.put(Editor, "docs", "/budget/"+resumeNFC, "b")
+	if _, err := e.s.Move(e.ctx, Editor, "docs", "/budget/"+resumeNFC, "docs", "/budget/R\u00c9SUM\u00c9.docx", docstore.MoveOptions{}); err != nil {
+		t.Fatalf("rename to upper case: %v", err)
+	}
+	if _, err := e.s.Move(e.ctx, Editor, "docs", "/budget", "docs", "/Budget", docstore.MoveOptions{}); err != nil {
+		t.Fatalf("rename folder case: %v", err)
+	}
+	equal(t, "root", e.names(Reader, "docs", "/", docstore.ListOptions{}), []string{"Budget"})
+	equal(t, "folder", e.names(Reader, "docs", "/Budget", docstore.ListOptions{}), []string{"R\u00c9SUM\u00c9.docx"})
+	if vs := e.versions("docs", "/Budget/R\u00c9SUM\u00c9.docx"); len(vs) != 2 {
+		t.Errorf("versions after rename = %d, want 2", len(vs))
+	}
+	// Once renamed, the old spelling is the clash and the new one is free.
+	_, err := e.s.Mkdir(e.ctx, Editor, "docs", "/budget", docstore.WriteOptions{})
+	wantErr(t, "mkdir of the old spelling", err, docstore.ErrCaseClash)
+	// Copying onto another case of its own name is a second item: refused.
+	_, err = e.s.Copy(e.ctx, Editor, "docs", "/Budget/R\u00c9SUM\u00c9.docx", "docs", "/Budget/r\u00e9sum\u00e9.docx", docstore.CopyOptions{})
+	wantErr(t, "copy to another case", err, docstore.ErrCaseClash)
+}
+
+func testRestoreCaseClash(t *testing.T, e *env) {
+	e.put(Editor, "docs", "/Note.txt", "old")
+	if err := e.s.Delete(e.ctx, Editor, "docs", "/Note.txt", docstore.WriteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	e.put(Editor, "docs", "/note.txt", "new")
+	tr, err := e.s.Trash(e.ctx, Editor, "docs")
+	if err != nil || len(tr) != 1 {
+		t.Fatalf("trash = %v, %v", tr, err)
+	}
+	it, err := e.s.RestoreTrash(e.ctx, Editor, "docs", tr[0].ID)
+	if err != nil {
+		t.Fatalf("restore: %v", err)
+	}
+	if it.Path == "/Note.txt" || it.Path == "/note.txt" {
+		t.Errorf("restored over a case twin: %q", it.Path)
+	}
+	if got := e.read(Reader, "docs", it.Path); got != "old" {
+		t.Errorf("restored content = %q", got)
+	}
+	if got := e.read(Reader, "docs", "/note.txt"); got != "new" {
+		t.Errorf("twin content = %q", got)
+	}
+}
+
+// testConcurrentSmall puts many small new files and overwrites from parallel
+// writers (the group commit path), with failures mixed in: every successful
+// Put is readable, every refused one changed nothing.
+func testConcurrentSmall(t *testing.T, e *env) {
+	e.mkdir(Editor, "docs", "/many")
+	const writers, each = 8, 25
+	var wg sync.WaitGroup
+	errs := make(chan error, writers*each*2)
+	for w := range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range each {
+				body := fmt.Sprintf("w%d-%d", w, i)
+				if _, _, err := e.s.Put(e.ctx, Editor, "docs", fmt.Sprintf("/many/f-%d-%d.txt", w, i), strings.NewReader(body), docstore.PutOptions{Size: int64(len(body))}); err != nil {
+					errs <- err
+				}
+				// Refused in the same batches: a missing parent folder.
+				_, _, err := e.s.Put(e.ctx, Editor, "docs", fmt.Sprintf("/missing/f-%d-%d.txt", w, i), strings.NewReader(body), docstore.PutOptions{Size: int64(len(body))})
+				if !errors.Is(err, docstore.ErrConflict) {
+					errs <- fmt.Errorf("put into a missing folder: %v", err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	if n := len(e.names(Reader, "docs", "/many", docstore.ListOptions{})); n != writers*each {
+		t.Errorf("files = %d, want %d", n, writers*each)
+	}
+	for w := range writers {
+		if got := e.read(Reader, "docs", fmt.Sprintf("/many/f-%d-%d.txt", w, each-1)); got != fmt.Sprintf("w%d-%d", w, each-1) {
+			t.Errorf("content = %q", got)
+		}
+	}
+	if _, err := e.s.Stat(e.ctx, Reader, "docs", "/missing"); !errors.Is(err, docstore.ErrNotFound) {
+		t.Errorf("stat /missing: %v", err)
 	}
 }
 

@@ -1,14 +1,17 @@
 package auth
 
 import (
+	"bytes"
 	"crypto/subtle"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/kazhq/kaz/internal/directory"
 	"github.com/kazhq/kaz/internal/httperr"
@@ -300,7 +303,10 @@ func (rp *RP) logoutPage(w http.ResponseWriter, r *http.Request) {
 // logout at the provider when it offers it. A fetch asking for JSON gets
 // {"redirect": url} instead of a redirect.
 func (rp *RP) logout(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
+	if err := readBody(w, r, 16<<10); err != nil {
+		httperr.Write(w, r, rp.log, httperr.New(http.StatusBadRequest, "the request could not be read", err))
+		return
+	}
 	next := rp.publicURL + PostLogoutPath
 	sess := rp.sessionOf(r)
 	if sess != nil {
@@ -338,6 +344,31 @@ func (rp *RP) logout(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+// bodyReadTimeout bounds the time a client may take to send a small form
+// or JSON body (the server has no overall read timeout, so that big WebDAV
+// uploads over a slow VPN still arrive): a client trickling bytes cannot
+// hold a connection.
+var bodyReadTimeout = 30 * time.Second
+
+// readBody reads r's body, at most n bytes, within bodyReadTimeout, and
+// puts it back as r.Body for the form and JSON parsers. The deadline is
+// lifted once the body is in, so that it never cuts the handler's own work
+// short; on error (too big, too slow, gone) it stays, so that the server
+// gives up on the rest at once, and the handler refuses the request.
+func readBody(w http.ResponseWriter, r *http.Request, n int64) error {
+	rc := http.NewResponseController(w)
+	// Not every ResponseWriter supports deadlines (test recorders): the
+	// size limit still holds.
+	_ = rc.SetReadDeadline(time.Now().Add(bodyReadTimeout))
+	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, n))
+	if err != nil {
+		return err
+	}
+	_ = rc.SetReadDeadline(time.Time{})
+	r.Body = io.NopCloser(bytes.NewReader(b))
+	return nil
 }
 
 // APIRoutes registers the authenticated API of sign-in on api (paths start
@@ -414,7 +445,9 @@ func (rp *RP) createAppPassword(w http.ResponseWriter, r *http.Request) error {
 	var in struct {
 		Label string `json:"label"`
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, 4<<10)
+	if err := readBody(w, r, 4<<10); err != nil {
+		return httperr.New(http.StatusBadRequest, "the request could not be read", err)
+	}
 	if err := json.NewDecoder(r.Body).Decode(&in); err != nil {
 		return httperr.New(http.StatusBadRequest, "invalid JSON body", err)
 	}

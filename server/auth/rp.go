@@ -585,7 +585,10 @@ func (rp *RP) backchannelLogout(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusBadRequest)
 		w.Write([]byte(`{"error":"invalid_request"}` + "\n"))
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+	if err := readBody(w, r, 64<<10); err != nil {
+		bad("body not read", err)
+		return
+	}
 	raw := r.PostFormValue("logout_token")
 	if raw == "" {
 		bad("no logout_token", nil)

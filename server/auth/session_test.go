@@ -1,10 +1,12 @@
 package auth
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -469,6 +471,37 @@ func TestCookiesAreSecureUnderTLS(t *testing.T) {
 		c := rec.Result().Cookies()[0]
 		if c.Secure != tc.secure || !c.HttpOnly || c.SameSite != http.SameSiteLaxMode || c.Path != "/" {
 			t.Errorf("%s: cookie %+v", tc.public, c)
+		}
+	}
+}
+
+// TestTricklingBodyIsCutOff: the unauthenticated form endpoints do not wait
+// forever for a body that never arrives (the server has no overall read
+// timeout, for big WebDAV uploads).
+func TestTricklingBodyIsCutOff(t *testing.T) {
+	k := newLocalKaz(t, nil)
+	old := bodyReadTimeout
+	bodyReadTimeout = 300 * time.Millisecond
+	t.Cleanup(func() { bodyReadTimeout = old })
+	tok, err := k.RP.store.CreateSession(t.Context(), &Session{User: "alice"}, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{BackchannelPath, LogoutPath} {
+		conn, err := net.Dial("tcp", strings.TrimPrefix(k.URL, "http://"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		conn.SetDeadline(time.Now().Add(10 * time.Second))
+		fmt.Fprintf(conn, "POST %s HTTP/1.1\r\nHost: x\r\nCookie: %s=%s\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\nlogout_token=", path, SessionCookie, tok)
+		res, err := http.ReadResponse(bufio.NewReader(conn), nil)
+		if err != nil {
+			t.Fatalf("%s: no answer while the body trickles: %v", path, err)
+		}
+		res.Body.Close()
+		if res.StatusCode < 400 {
+			t.Errorf("%s: status %d for a body that never arrived", path, res.StatusCode)
 		}
 	}
 }

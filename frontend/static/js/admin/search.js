@@ -25,7 +25,7 @@ const t = translator({
     when: 'Date',
     none: 'Aucun.',
     reindex: 'Reconstruire l’index',
-    reindex_confirm: "Reconstruire tout l'index ? La recherche reste disponible pendant l'opération.",
+    reindex_confirm: "Reconstruire tout l'index ? Pendant l'opération, les résultats de recherche peuvent être incomplets.",
     reindexing: 'Reconstruction en cours',
     reindex_done: 'Index reconstruit.',
     refresh: 'Actualiser',
@@ -50,7 +50,7 @@ const t = translator({
     when: 'Date',
     none: 'None.',
     reindex: 'Rebuild the index',
-    reindex_confirm: 'Rebuild the whole index? Search stays available meanwhile.',
+    reindex_confirm: 'Rebuild the whole index? Search results may be incomplete while it runs.',
     reindexing: 'Rebuilding',
     reindex_done: 'Index rebuilt.',
     refresh: 'Refresh',
@@ -66,6 +66,7 @@ export async function render(root, ctx) {
   root.append(heading(t('title')), el('div', {class: 'toolbar'}, refresh, reindex), body);
   let timer = 0;
   let bar = null;
+  let stopped = false;
 
   const load = async () => {
     let data;
@@ -113,7 +114,7 @@ export async function render(root, ctx) {
       bar.set(re.done, re.total);
       reindex.disabled = true;
       clearTimeout(timer);
-      timer = setTimeout(load, 1000);
+      if (!stopped) timer = setTimeout(load, 1000);
     } else {
       if (bar) {
         bar.done();
@@ -137,4 +138,9 @@ export async function render(root, ctx) {
     load();
   });
   await load();
+  // The router calls this when the page is left: stop polling.
+  return () => {
+    stopped = true;
+    clearTimeout(timer);
+  };
 }

@@ -1,0 +1,45 @@
+package docstore
+
+import (
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync/atomic"
+
+	"golang.org/x/sys/unix"
+)
+
+// noTmpfile is set once the file system refused O_TMPFILE.
+var noTmpfile atomic.Bool
+
+// openAnonTemp opens an unnamed file in dir (O_TMPFILE), or returns nil
+// when the file system does not support it.
+func openAnonTemp(dir string) (*os.File, bool) {
+	if noTmpfile.Load() {
+		return nil, false
+	}
+	fd, err := unix.Open(dir, unix.O_TMPFILE|unix.O_RDWR|unix.O_CLOEXEC, 0o600)
+	if err != nil {
+		if err == unix.EOPNOTSUPP || err == unix.EISDIR || err == unix.EINVAL {
+			noTmpfile.Store(true)
+		}
+		return nil, false
+	}
+	if _, err := os.Stat("/proc/self/fd/" + strconv.Itoa(fd)); err != nil {
+		// Without /proc, linkat cannot name the file.
+		unix.Close(fd)
+		noTmpfile.Store(true)
+		return nil, false
+	}
+	return os.NewFile(uintptr(fd), filepath.Join(dir, "(unnamed)")), true
+}
+
+// linkAnonTemp gives the unnamed file f the name dst (fs.ErrExist when
+// taken).
+func linkAnonTemp(f *os.File, dst string) error {
+	err := unix.Linkat(unix.AT_FDCWD, "/proc/self/fd/"+strconv.Itoa(int(f.Fd())), unix.AT_FDCWD, dst, unix.AT_SYMLINK_FOLLOW)
+	if err != nil {
+		return &os.LinkError{Op: "link", Old: f.Name(), New: dst, Err: err}
+	}
+	return nil
+}
