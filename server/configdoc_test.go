@@ -187,3 +187,27 @@ func TestREADMEConfigReference(t *testing.T) {
 	}
 	t.Errorf("README.md's configuration reference is out of date: run go test ./server -run TestREADMEConfigReference -update")
 }
+
+func TestREADMEExampleConfigIsValid(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join("..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(readme)
+	i := strings.Index(s, "# /etc/kaz/kaz.yaml")
+	if i < 0 {
+		t.Fatal("README.md lost its example configuration")
+	}
+	j := strings.Index(s[i:], "```")
+	cfg := DefaultConfig()
+	if err := ParseConfig([]byte(s[i:i+j]), &cfg); err != nil {
+		t.Fatalf("README example: %v", err)
+	}
+	cfg.Normalize()
+	if err := cfg.Validate(); err != nil {
+		t.Fatalf("README example does not validate:\n%v", err)
+	}
+	if cfg.Phone.PBX == "" || cfg.Auth.Issuer == "" || len(cfg.Server.AllowedNetworks) != 1 {
+		t.Fatalf("README example parsed wrongly: %+v", cfg.Server)
+	}
+}

@@ -57,6 +57,12 @@ type call struct {
 	sessExp  time.Duration
 	delayed  *delayedAnswer
 	refresh  bool // Kaz refreshes the session (RFC 4028 refresher=uac on our INVITE)
+	// mediaLost is set while the owning tab's WebRTC connection is down
+	// (ICE/DTLS failed or disconnected) with its WebSocket still open: the
+	// call waits out the grace for a resume from that tab (or another).
+	mediaLost bool
+	srtp      *srtpKeys // SDES-SRTP on the PBX leg, nil for plain RTP
+	refreshed chan struct{} // a session refresh arrived from the PBX
 
 	answerCh   chan answerReq
 	transferCh chan bool
@@ -81,7 +87,7 @@ func (p *Phone) newCall(a *agent, dir, number, name string) *call {
 	p.nActive++
 	c := &call{p: p, id: uuid.NewString(), agent: a, dir: dir, number: number, name: name, started: time.Now(),
 		state: "connecting", pbxTE: -1, sdpSess: rand.Uint64() >> 2, answerCh: make(chan answerReq, 1),
-		transferCh: make(chan bool, 1), ended: make(chan struct{})}
+		transferCh: make(chan bool, 1), ended: make(chan struct{}), refreshed: make(chan struct{}, 1)}
 	p.calls[c.id] = c
 	return c
 }
@@ -96,7 +102,7 @@ func (c *call) info() CallInfo {
 func (c *call) resumable() bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.tab == nil && (c.state == "active" || c.state == "held")
+	return (c.tab == nil || c.mediaLost) && (c.state == "active" || c.state == "held")
 }
 
 // notify sends m to the owning tab, or to every tab of the agent while
@@ -273,7 +279,7 @@ func (p *Phone) dial(t *tab, m Message) {
 	req.AppendHeader(sip.NewHeader("Supported", "timer, replaces"))
 	se := int(p.cfg.SessionExpires.Seconds())
 	req.AppendHeader(sip.NewHeader("Session-Expires", fmt.Sprintf("%d;refresher=uac", se)))
-	req.AppendHeader(sip.NewHeader("Min-SE", "90"))
+	req.AppendHeader(sip.NewHeader("Min-SE", fmt.Sprint(int(p.cfg.SessionMinSE.Seconds()))))
 	req.SetBody(body)
 
 	var mediaErr error
@@ -331,7 +337,7 @@ func (p *Phone) dial(t *tab, m Message) {
 	c.dialogID = dlg.ID
 	c.cancel = nil
 	if h := dlg.InviteResponse.GetHeader("Session-Expires"); h != nil {
-		c.sessExp, c.refresh = parseSessionExpires(h.Value(), true)
+		c.sessExp, c.refresh = parseSessionExpiresMin(h.Value(), true, p.cfg.SessionMinSE)
 	}
 	c.mu.Unlock()
 	p.mu.Lock()

@@ -66,6 +66,15 @@ type Config struct {
 	EchoNumber string `yaml:"echo_number"`
 	// SessionExpires is the RFC 4028 session interval (default 1800s).
 	SessionExpires time.Duration `yaml:"session_expires"`
+	// SessionMinSE is the smallest session interval Kaz accepts and
+	// announces in Min-SE (default 90s, the RFC 4028 minimum). A shorter
+	// value is NOT RFC-compliant and exists for tests only (so that a
+	// session-timer test takes seconds); leave it unset in production.
+	SessionMinSE time.Duration `yaml:"session_min_se"`
+	// PBXSRTP makes the offers Kaz sends to the PBX RTP/SAVP with an SDES
+	// key (RFC 4568, AES_CM_128_HMAC_SHA1_80) instead of plain RTP/AVP.
+	// Offers from the PBX are answered in kind whatever this says.
+	PBXSRTP bool `yaml:"pbx_srtp"`
 	// KeyFile holds the key that encrypts agents' SIP passwords at rest;
 	// relative to the data folder (default "phone.key").
 	KeyFile string `yaml:"key_file"`
@@ -95,6 +104,7 @@ func DefaultConfig() Config {
 		KeepAlive:      2 * time.Second,
 		EchoNumber:     "*43",
 		SessionExpires: 1800 * time.Second,
+		SessionMinSE:   90 * time.Second,
 		KeyFile:        "phone.key",
 	}
 }
@@ -137,6 +147,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.SessionExpires == 0 {
 		c.SessionExpires = d.SessionExpires
+	}
+	if c.SessionMinSE == 0 {
+		c.SessionMinSE = d.SessionMinSE
 	}
 	if c.KeyFile == "" {
 		c.KeyFile = d.KeyFile
@@ -202,6 +215,9 @@ func (c *Config) Validate() error {
 	}
 	if d.MaxCalls < 0 || d.CallsPerMinute < 0 {
 		return errors.New("max_calls and calls_per_minute must not be negative")
+	}
+	if d.SessionMinSE < time.Second || d.SessionExpires < d.SessionMinSE {
+		return fmt.Errorf("session_expires (%s) must be at least session_min_se (%s, itself at least 1s)", d.SessionExpires, d.SessionMinSE)
 	}
 	if d.RegisterExpiry < 30*time.Second {
 		return fmt.Errorf("register_expiry must be at least 30s, got %s", d.RegisterExpiry)

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	docstore "github.com/kazhq/kaz/docs-store"
+	"github.com/kazhq/kaz/internal/reqctx"
 )
 
 // Live properties (RFC 4918 §15, RFC 4331 §3).
@@ -296,7 +297,7 @@ func (h *Handler) propfind(rq *request) error {
 		})
 		if err != nil {
 			// The status is already sent; end the document and log.
-			h.log.Error("dav: listing failed mid-stream", "path", rq.path, "err", err)
+			h.log.Error("dav: listing failed mid-stream", "req_id", reqctx.ID(rq.ctx()), "user", rq.p.User, "path", rq.path, "err", err)
 		}
 	}
 	return ms.close()
@@ -557,7 +558,7 @@ func (h *Handler) listFolderHTML(rq *request, it docstore.Item) error {
 		return err
 	})
 	if err != nil {
-		h.log.Warn("dav: folder listing failed mid-stream", "path", rq.path, "err", err)
+		h.log.Warn("dav: folder listing failed mid-stream", "req_id", reqctx.ID(rq.ctx()), "user", rq.p.User, "path", rq.path, "err", err)
 	}
 	fmt.Fprint(rq.w, "</ul></body></html>\n")
 	return nil

@@ -376,17 +376,7 @@ func sessionCookie(c *http.Client, base string) string {
 
 func getStatus(t testing.TB, c *http.Client, u string, hdr ...string) (int, string) {
 	t.Helper()
-	req, _ := http.NewRequest(http.MethodGet, u, nil)
-	for i := 0; i+1 < len(hdr); i += 2 {
-		req.Header.Set(hdr[i], hdr[i+1])
-	}
-	resp, err := c.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
+	return do(t, c, http.MethodGet, u, nil, hdr...)
 }
 
 // peer and missing mirror internal/testenv (which this package cannot

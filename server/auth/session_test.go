@@ -51,7 +51,7 @@ func signedIn(t *testing.T, k *kazRP, user string) (*http.Client, *Session) {
 	return c, sess
 }
 
-func do(t *testing.T, c *http.Client, method, u string, body any, hdr ...string) (int, string) {
+func do(t testing.TB, c *http.Client, method, u string, body any, hdr ...string) (int, string) {
 	t.Helper()
 	var r io.Reader
 	if body != nil {
