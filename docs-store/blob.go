@@ -38,17 +38,27 @@ type DiskBlobs struct {
 	dir string
 }
 
-// deferredWriter is a BlobStore whose writes can leave the fsync of the
-// blob's folder (which makes the rename durable) to the caller, so that one
-// fsync covers several writes: Put's group commit syncs the folder before
-// the transaction that references the blob.
-type deferredWriter interface {
-	// writeDeferred is Write without the folder fsync; dir is the folder
-	// to sync ("" when nothing was renamed).
-	writeDeferred(ctx context.Context, r io.Reader, size int64) (hash string, n int64, dir string, err error)
+// stager is a BlobStore whose writes can be finished by Put's group
+// committer: the content is written and hashed by the uploading request,
+// then the committer syncs the contents of a whole batch in parallel (one
+// journal commit of the file system for all), gives each its name, and
+// syncs the blob folders once, before the batch's transaction.
+type stager interface {
+	stage(ctx context.Context, r io.Reader, size int64) (stagedBlob, int64, error)
 }
 
-var _ BlobStore = (*DiskBlobs)(nil)
+// stagedBlob is a written, hashed, not yet synced nor named content.
+type stagedBlob interface {
+	hash() string
+	// sync makes the content durable (safe to call concurrently with
+	// other blobs' sync).
+	sync() error
+	// place names the synced content by its hash (or finds it already
+	// stored) and returns the folder to sync for the name to be durable.
+	place() (dir string, err error)
+	// discard drops an unplaced blob.
+	discard()
+}
 
 // NewDiskBlobs opens (creating) a blob folder.
 func NewDiskBlobs(dir string) (*DiskBlobs, error) {
@@ -117,109 +127,131 @@ func (c ctxReader) Read(p []byte) (int, error) {
 }
 
 func (d *DiskBlobs) Write(ctx context.Context, r io.Reader, size int64) (string, int64, error) {
-	hash, n, dir, err := d.writeDeferred(ctx, r, size)
+	sb, n, err := d.stage(ctx, r, size)
 	if err != nil {
 		return "", n, err
 	}
-	if dir != "" {
-		if err := syncDir(dir); err != nil {
-			return "", n, fmt.Errorf("docstore: sync blob folder: %w", err)
-		}
+	if err := sb.sync(); err != nil {
+		sb.discard()
+		return "", n, err
 	}
-	return hash, n, nil
+	dir, err := sb.place()
+	if err != nil {
+		return "", n, err
+	}
+	if err := syncDir(dir); err != nil {
+		return "", n, fmt.Errorf("docstore: sync blob folder: %w", err)
+	}
+	return sb.hash(), n, nil
 }
 
 // bufPool holds copy buffers: small uploads should not allocate 256 KiB
 // each.
 var bufPool = sync.Pool{New: func() any { b := make([]byte, 256<<10); return &b }}
 
-func (d *DiskBlobs) writeDeferred(ctx context.Context, r io.Reader, size int64) (string, int64, string, error) {
-	hash, n, err := d.write(ctx, r, size)
-	if err != nil {
-		return "", n, "", err
-	}
-	return hash.hash, n, hash.dir, nil
+// diskStaged is a content written to a temporary file.
+type diskStaged struct {
+	d    *DiskBlobs
+	f    *os.File
+	anon bool   // unnamed (O_TMPFILE): linked at its place
+	tmp  string // the named temporary file otherwise
+	sum  string
+	done bool
 }
 
-type written struct{ hash, dir string }
+func (b *diskStaged) hash() string { return b.sum }
 
-func (d *DiskBlobs) write(ctx context.Context, r io.Reader, size int64) (written, int64, error) {
-	// An anonymous temporary file (O_TMPFILE on Linux) costs no folder
-	// entry: it is linked once, at its place. Elsewhere, a named temporary
-	// file is renamed.
-	tmpDir := filepath.Join(d.dir, "tmp")
-	f, anon := openAnonTemp(tmpDir)
-	if f == nil {
-		var err error
-		if f, err = os.CreateTemp(tmpDir, "up-*"); err != nil {
-			return written{}, 0, fmt.Errorf("docstore: blob temp file: %w", err)
-		}
+func (b *diskStaged) sync() error {
+	if err := b.f.Sync(); err != nil {
+		return fmt.Errorf("docstore: sync blob: %w", err)
 	}
-	tmp := f.Name()
-	closed := false
-	defer func() {
-		if !closed {
-			f.Close()
-		}
-		if !anon {
-			os.Remove(tmp) // no-op once renamed
-		}
-	}()
-	h := sha256.New()
-	src := io.Reader(ctxReader{ctx, r})
-	if size >= 0 {
-		src = io.LimitReader(src, size+1)
+	return nil
+}
+
+func (b *diskStaged) discard() {
+	if b.done {
+		return
 	}
-	bp := bufPool.Get().(*[]byte)
-	n, err := io.CopyBuffer(io.MultiWriter(f, h), src, *bp)
-	bufPool.Put(bp)
-	if err != nil {
-		var pe *fs.PathError
-		if errors.As(err, &pe) {
-			return written{}, n, fmt.Errorf("docstore: write blob: %w", err)
-		}
-		return written{}, n, fmt.Errorf("%w: %v", ErrIncomplete, err)
+	b.done = true
+	b.f.Close()
+	if !b.anon {
+		os.Remove(b.tmp)
 	}
-	if size >= 0 && n < size {
-		return written{}, n, fmt.Errorf("%w: %d of %d bytes", ErrIncomplete, n, size)
-	}
-	if size >= 0 && n > size {
-		return written{}, n, fmt.Errorf("%w: more than %d bytes", ErrTooLarge, size)
-	}
-	// The content is durable before it gets a name: a blob under its hash
-	// is always whole, even after a power cut.
-	if err := f.Sync(); err != nil {
-		return written{}, n, fmt.Errorf("docstore: sync blob: %w", err)
-	}
-	hash := hex.EncodeToString(h.Sum(nil))
+}
+
+// place must follow sync: a blob under its hash is always whole, even
+// after a power cut, since a later upload of the same content reuses it.
+func (b *diskStaged) place() (string, error) {
+	defer b.discard()
+	d, hash := b.d, b.sum
 	dst := d.path(hash)
 	now := time.Now()
 	for _, have := range []string{dst, d.oldPath(hash)} {
 		if _, err := os.Stat(have); err == nil {
 			// Stored once: refresh its time so the collector's grace covers
 			// the commit about to reference it. Its folder is synced again:
-			// the write that renamed it may not have synced it yet.
+			// the write that named it may not have synced it yet.
 			os.Chtimes(have, now, now)
-			return written{hash: hash, dir: filepath.Dir(have)}, n, nil
+			return filepath.Dir(have), nil
 		}
 	}
 	if err := os.MkdirAll(filepath.Dir(dst), 0o700); err != nil {
-		return written{}, n, fmt.Errorf("docstore: blob folder: %w", err)
+		return "", fmt.Errorf("docstore: blob folder: %w", err)
 	}
-	if anon {
-		if err := linkAnonTemp(f, dst); err != nil && !errors.Is(err, fs.ErrExist) {
-			return written{}, n, fmt.Errorf("docstore: link blob: %w", err)
+	if b.anon {
+		if err := linkAnonTemp(b.f, dst); err != nil && !errors.Is(err, fs.ErrExist) {
+			return "", fmt.Errorf("docstore: link blob: %w", err)
 		}
-	} else {
-		if err := f.Close(); err != nil {
-			return written{}, n, fmt.Errorf("docstore: close blob: %w", err)
-		}
-		closed = true
-		if err := os.Rename(tmp, dst); err != nil {
-			return written{}, n, fmt.Errorf("docstore: rename blob: %w", err)
-		}
+		return filepath.Dir(dst), nil
 	}
-	return written{hash: hash, dir: filepath.Dir(dst)}, n, nil
+	if err := b.f.Close(); err != nil {
+		return "", fmt.Errorf("docstore: close blob: %w", err)
+	}
+	if err := os.Rename(b.tmp, dst); err != nil {
+		return "", fmt.Errorf("docstore: rename blob: %w", err)
+	}
+	return filepath.Dir(dst), nil
+}
+
+func (d *DiskBlobs) stage(ctx context.Context, r io.Reader, size int64) (stagedBlob, int64, error) {
+	// An unnamed temporary file (O_TMPFILE on Linux) costs no folder
+	// entry: it is linked once, at its place. Elsewhere, a named temporary
+	// file is renamed.
+	tmpDir := filepath.Join(d.dir, "tmp")
+	b := &diskStaged{d: d}
+	b.f, b.anon = openAnonTemp(tmpDir)
+	if b.f == nil {
+		var err error
+		if b.f, err = os.CreateTemp(tmpDir, "up-*"); err != nil {
+			return nil, 0, fmt.Errorf("docstore: blob temp file: %w", err)
+		}
+		b.tmp = b.f.Name()
+	}
+	h := sha256.New()
+	src := io.Reader(ctxReader{ctx, r})
+	if size >= 0 {
+		src = io.LimitReader(src, size+1)
+	}
+	bp := bufPool.Get().(*[]byte)
+	n, err := io.CopyBuffer(io.MultiWriter(b.f, h), src, *bp)
+	bufPool.Put(bp)
+	switch {
+	case err != nil:
+		b.discard()
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			return nil, n, fmt.Errorf("docstore: write blob: %w", err)
+		}
+		return nil, n, fmt.Errorf("%w: %v", ErrIncomplete, err)
+	case size >= 0 && n < size:
+		b.discard()
+		return nil, n, fmt.Errorf("%w: %d of %d bytes", ErrIncomplete, n, size)
+	case size >= 0 && n > size:
+		b.discard()
+		return nil, n, fmt.Errorf("%w: more than %d bytes", ErrTooLarge, size)
+	}
+	b.sum = hex.EncodeToString(h.Sum(nil))
+	return b, n, nil
 }
 
 // syncDir makes the entries of dir (renames into it) durable.

@@ -4,10 +4,13 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync"
 	"sync/atomic"
 
 	"golang.org/x/sys/unix"
 )
+
+var procOnce sync.Once
 
 // noTmpfile is set once the file system refused O_TMPFILE.
 var noTmpfile atomic.Bool
@@ -25,10 +28,14 @@ func openAnonTemp(dir string) (*os.File, bool) {
 		}
 		return nil, false
 	}
-	if _, err := os.Stat("/proc/self/fd/" + strconv.Itoa(fd)); err != nil {
-		// Without /proc, linkat cannot name the file.
+	procOnce.Do(func() {
+		if _, err := os.Stat("/proc/self/fd/" + strconv.Itoa(fd)); err != nil {
+			// Without /proc, linkat cannot name the file.
+			noTmpfile.Store(true)
+		}
+	})
+	if noTmpfile.Load() {
 		unix.Close(fd)
-		noTmpfile.Store(true)
 		return nil, false
 	}
 	return os.NewFile(uintptr(fd), filepath.Join(dir, "(unnamed)")), true

@@ -11,10 +11,15 @@ import (
 	"github.com/kazhq/kaz/internal/sqldb"
 )
 
-// Group commit. Concurrent Puts hand their metadata transaction to a single
-// committer goroutine, which runs a batch of them in one database
-// transaction: each job in its own savepoint (a job that fails rolls back
-// alone), after one fsync of every blob folder the batch's renames touched.
+// Group commit. Concurrent Puts hand their written (not yet synced) content
+// and their metadata transaction to a single committer goroutine, which
+// takes the jobs waiting as one batch and, in order:
+//  1. syncs every content of the batch in parallel (the file system makes
+//     them durable in one journal commit instead of one each);
+//  2. names each content by its hash (link or rename), only once synced;
+//  3. syncs each blob folder the batch named into, once;
+//  4. runs the jobs' transactions in one database transaction, each job in
+//     its own savepoint (a job that fails rolls back alone).
 // On SQLite the committer uses its own connection with synchronous=FULL, so
 // that one WAL fsync per batch makes every Put of the batch durable against
 // an OS crash or a power cut, not only against a crash of Kaz.
@@ -31,8 +36,9 @@ type commitJob struct {
 	// holds other clients' writes.
 	ctx context.Context
 	fn  func(ctx context.Context, tx *sql.Tx) error
-	// dir is a blob folder to fsync before the commit ("" for none).
-	dir  string
+	// blob is the job's content to sync and name (nil for none).
+	blob stagedBlob
+	dir  string // the blob's folder, once named
 	err  error
 	done chan struct{}
 }
@@ -52,13 +58,17 @@ func newCommitter(s *Store) *committer {
 	return &committer{s: s, wake: make(chan struct{}, 1)}
 }
 
-// do runs fn in a group-committed transaction after dir (when set) is
-// synced, and returns once it is durable or failed.
-func (c *committer) do(ctx context.Context, dir string, fn func(ctx context.Context, tx *sql.Tx) error) error {
-	j := &commitJob{ctx: context.WithoutCancel(ctx), fn: fn, dir: dir, done: make(chan struct{})}
+// do makes blob (when set) durable under its hash, then runs fn in a
+// group-committed transaction, and returns once both are durable or the
+// job failed (an unreferenced blob is collected later).
+func (c *committer) do(ctx context.Context, blob stagedBlob, fn func(ctx context.Context, tx *sql.Tx) error) error {
+	j := &commitJob{ctx: context.WithoutCancel(ctx), fn: fn, blob: blob, done: make(chan struct{})}
 	c.mu.Lock()
 	if c.closed {
 		c.mu.Unlock()
+		if blob != nil {
+			blob.discard()
+		}
 		return errClosed
 	}
 	c.queue = append(c.queue, j)
@@ -171,11 +181,30 @@ func (c *committer) commit(ctx context.Context, conn *sql.Conn, batch []*commitJ
 			close(j.done)
 		}
 	}()
-	// One fsync per blob folder makes the batch's renames durable before
+	// Contents first, in parallel.
+	var wg sync.WaitGroup
+	for _, j := range batch {
+		if j.blob != nil {
+			wg.Go(func() {
+				if err := j.blob.sync(); err != nil {
+					j.err = err
+					j.blob.discard()
+				}
+			})
+		}
+	}
+	wg.Wait()
+	// Then names, once contents are durable.
+	for _, j := range batch {
+		if j.blob != nil && j.err == nil {
+			j.dir, j.err = j.blob.place()
+		}
+	}
+	// One fsync per blob folder makes the batch's names durable before
 	// the transaction that references them.
 	synced := map[string]error{}
 	for _, j := range batch {
-		if j.dir == "" {
+		if j.dir == "" || j.err != nil {
 			continue
 		}
 		err, ok := synced[j.dir]

@@ -21,18 +21,59 @@
 // LPT1–9, with or without an extension, in any case); names longer than
 // MaxNameBytes (255 bytes); paths longer than MaxPathBytes (1024 bytes); and
 // more than MaxDepth (64) levels. Empty segments ("a//b") and a trailing
-// slash are folded. Names are stored byte for byte (no Unicode
-// normalization), so that clients find back exactly what they wrote.
+// slash are folded.
+//
+// # Unicode and case
+//
+// Every name and path is normalized to Unicode NFC at the store's boundary
+// (CleanPath, used by every method, system ones included): macOS sends
+// "Résumé.docx" decomposed ("e" + U+0301), Windows and Linux composed
+// (U+00E9); both spell the same item, which is stored, listed, reported in
+// change events and walked by search in NFC. Lookups are otherwise exact:
+// "/Rapports" does not find "/rapports".
+//
+// Windows, macOS and SharePoint treat names case-insensitively, so two
+// siblings may not differ only by case: creating one (Put of a new file,
+// Mkdir, LOCK on an unmapped name, Copy, or Move to a new name) next to an
+// item whose name folds to the same key is ErrCaseClash, which wraps
+// ErrConflict (WebDAV 409) and names the item in the way. The key is a
+// simple, character by character case folding of the NFC name, as Windows'
+// upper-case table ("RÉSUMÉ.DOCX" clashes with "Résumé.docx"; "STRASSE"
+// does not with "Straße"). Renaming an item to another case of its own name
+// (Move "Budget" to "budget") is allowed; restoring from the recycle bin
+// next to a case twin restores beside it, as on any name clash.
 //
 // # Writes
 //
 // Put streams the body into a temporary file of the blob store, hashing it
-// (sha256), syncs it, checks the announced size (a short body is
-// ErrIncomplete and changes nothing), renames it to its content-addressed
-// place (identical contents are stored once), and only then commits, in one
-// transaction, the item's metadata, the previous content as a version, the
-// audit record and a change event. Blobs no longer referenced by any item or
-// version are collected by CollectGarbage after a grace period.
+// (sha256), and checks the announced size (a short body is ErrIncomplete and
+// changes nothing). It then hands the content and its transaction (the
+// item's metadata, the previous content as a version, the audit record and
+// a change event) to the store's committer, which groups the Puts waiting
+// at that moment: it syncs their contents (in parallel), names each by its
+// hash in the blob store (identical contents are stored once; a content
+// gets its name only once synced, so a stored blob is always whole), syncs
+// each blob folder once, then commits all the transactions in one database
+// transaction, each in its own savepoint so that one refused Put does not
+// fail the others. The target's checks (folder, locks, conditions, quota)
+// run inside that transaction; for bodies over 64 KiB or of unknown length
+// they also run before streaming, so that a refused upload is not sent for
+// nothing. Blobs no longer referenced by any item or version (including
+// those of refused uploads) are collected by CollectGarbage after a grace
+// period.
+//
+// # Durability
+//
+// A Put that returned (WebDAV 201 or 204) survives a crash of Kaz, of the
+// operating system or a power cut: its content was fsynced, its name in the
+// blob folder fsynced, and its transaction committed with SQLite's
+// synchronous=FULL on the committer's connection (one WAL fsync per group)
+// before Put returns. A Put that failed or was cut off changes nothing
+// visible. The other writes (folders, moves, deletes, locks, properties)
+// commit with the database's default, WAL with synchronous=NORMAL: they
+// survive a crash of Kaz; after a power cut the last of them may be rolled
+// back (never half-applied), and any later Put's commit makes them durable
+// too, the WAL being sequential.
 //
 // # Locks
 //

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"golang.org/x/text/unicode/norm"
 	"io"
 	"io/fs"
 	"os"
@@ -73,7 +74,11 @@ func TestCleanPath(t *testing.T) {
 }
 
 func FuzzCleanPath(f *testing.F) {
-	for _, s := range []string{"", "/", "/a/b", "/../x", "a//b/", "/CON.txt", "/é\u0301", "/a\x00", "/\xff", "/x/./y", "/ a /b. "} {
+	for _, s := range []string{"", "/", "/a/b", "/../x", "a//b/", "/CON.txt", "/é\u0301", "/a\x00", "/\xff", "/x/./y", "/ a /b. ",
+		// Decomposed (macOS) and composed spellings, combining marks alone
+		// or after a slash, Hangul jamo, and a name whose NFC form is longer.
+		"/Re\u0301sume\u0301.docx", "/R\u00e9sum\u00e9.docx", "/Anne\u0301e/\u0301", "/\u0301", "/a/\u0301b",
+		"/\u1100\u1161\u11a8", "/\u0344\u0344", "/e\u0301.", "/CON\u0301", "/\u212b", "/A\u030a"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, in string) {
@@ -97,6 +102,15 @@ func FuzzCleanPath(f *testing.F) {
 			if seg == "." || seg == ".." || CheckName(seg) != nil {
 				t.Fatalf("CleanPath(%q) = %q keeps segment %q", in, out, seg)
 			}
+		}
+		if !norm.NFC.IsNormalString(out) {
+			t.Fatalf("CleanPath(%q) = %q is not NFC", in, out)
+		}
+		// Every spelling of the same text cleans to the same path.
+		if nfd := norm.NFD.String(in); len(nfd) > maxRawPath {
+			// Refused on its raw length, before normalization.
+		} else if d, err := CleanPath(nfd); err != nil || d != out {
+			t.Fatalf("CleanPath(NFD(%q)) = %q, %v; want %q", in, d, err, out)
 		}
 		again, err := CleanPath(out)
 		if err != nil || again != out {

@@ -221,10 +221,17 @@ func (s *Store) Put(ctx context.Context, p *auth.Principal, lib, path string, r 
 	}
 	s.gcMu.RLock()
 	defer s.gcMu.RUnlock()
-	var hash, dir string
-	var n int64
-	if dw, ok := s.blobs.(deferredWriter); ok {
-		hash, n, dir, err = dw.writeDeferred(ctx, r, opts.Size)
+	var (
+		hash   string
+		n      int64
+		staged stagedBlob
+	)
+	if st, ok := s.blobs.(stager); ok {
+		// The committer syncs and names the content with its batch.
+		staged, n, err = st.stage(ctx, r, opts.Size)
+		if err == nil {
+			hash = staged.hash()
+		}
 	} else {
 		hash, n, err = s.blobs.Write(ctx, r, opts.Size)
 	}
@@ -232,7 +239,7 @@ func (s *Store) Put(ctx context.Context, p *auth.Principal, lib, path string, r 
 		return Item{}, false, fmt.Errorf("docstore: put %s%s: %w", l.name, cp, err)
 	}
 	var created bool
-	err = s.commits.do(ctx, dir, func(ctx context.Context, sqltx *sql.Tx) error {
+	err = s.commits.do(ctx, staged, func(ctx context.Context, sqltx *sql.Tx) error {
 		tx := s.prepared(sqltx)
 		l, _, err := s.access(ctx, tx, p, lib, RoleEditor)
 		if err != nil {

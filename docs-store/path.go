@@ -13,6 +13,9 @@ const (
 	MaxNameBytes = 255
 	MaxPathBytes = 1024
 	MaxDepth     = 64
+	// maxRawPath bounds a path before normalization and folding of
+	// repeated slashes.
+	maxRawPath = 4 * (MaxPathBytes + 64)
 )
 
 // CleanPath validates p and returns its clean form: "/" or "/a/b" (no
@@ -23,7 +26,9 @@ func CleanPath(p string) (string, error) {
 	if !utf8.ValidString(p) {
 		return "", fmt.Errorf("%w: not valid UTF-8", ErrInvalidName)
 	}
-	if len(p) > MaxPathBytes+64 {
+	// A rough bound before normalizing (decomposed text shrinks in NFC),
+	// the exact ones after.
+	if len(p) > maxRawPath {
 		return "", fmt.Errorf("%w: path longer than %d bytes", ErrInvalidName, MaxPathBytes)
 	}
 	p = NormalizeName(p)

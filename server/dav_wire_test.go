@@ -134,6 +134,15 @@ func TestDAVWindowsProbesWholeServer(t *testing.T) {
 	if res.StatusCode != 207 || !strings.Contains(body, "<D:href>/dav/equipe/</D:href>") {
 		t.Errorf("PROPFIND /dav/: %d\n%s", res.StatusCode, body)
 	}
+	// The mount point without its slash, as the redirector sends it.
+	res, _ = d.req(t, "OPTIONS", "/dav", "", "anonymous", "")
+	if res.StatusCode != 200 || res.Header.Get("DAV") != "1, 2" {
+		t.Errorf("anonymous OPTIONS /dav: %d %v", res.StatusCode, res.Header)
+	}
+	res, body = d.req(t, "PROPFIND", "/dav", "", "Depth", "1")
+	if res.StatusCode != 207 || !strings.Contains(body, "<D:href>/dav/equipe/</D:href>") {
+		t.Errorf("PROPFIND /dav: %d\n%s", res.StatusCode, body)
+	}
 	res, _ = d.req(t, "GET", "/dav", "")
 	if res.StatusCode != http.StatusMovedPermanently || res.Header.Get("Location") != "/dav/" {
 		t.Errorf("GET /dav: %d %q", res.StatusCode, res.Header.Get("Location"))

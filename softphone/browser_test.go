@@ -29,6 +29,7 @@ type testPhone struct {
 
 func newTestPhone(t *testing.T, pbx string, mutate func(*Config)) *testPhone {
 	t.Helper()
+	checkGoroutineLeaks(t) // first registered, so it runs after every other cleanup
 	ctx := t.Context()
 	db, err := sqldb.OpenSQLite(ctx, t.TempDir()+"/kaz.db")
 	if err != nil {

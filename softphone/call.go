@@ -61,7 +61,7 @@ type call struct {
 	// (ICE/DTLS failed or disconnected) with its WebSocket still open: the
 	// call waits out the grace for a resume from that tab (or another).
 	mediaLost bool
-	srtp      *srtpKeys // SDES-SRTP on the PBX leg, nil for plain RTP
+	srtp      *srtpKeys     // SDES-SRTP on the PBX leg, nil for plain RTP
 	refreshed chan struct{} // a session refresh arrived from the PBX
 
 	answerCh   chan answerReq
@@ -247,9 +247,14 @@ func (p *Phone) dial(t *tab, m Message) {
 			}
 		}
 	}
+	if err := c.offerSRTP(); err != nil {
+		conn.Close()
+		c.end("error", 0)
+		return
+	}
 	c.mu.Lock()
 	c.sdpVer++
-	body := sdpOffer{SessionID: c.sdpSess, Version: c.sdpVer, Addr: c.local, Codecs: pbxOffer, TelEvent: 101, Direction: "sendrecv"}.build()
+	body := sdpOffer{SessionID: c.sdpSess, Version: c.sdpVer, Addr: c.local, Codecs: pbxOffer, TelEvent: 101, Direction: "sendrecv", Crypto: c.cryptoLocked()}.build()
 	c.mu.Unlock()
 
 	a.mu.Lock()
@@ -356,11 +361,7 @@ func (p *Phone) dial(t *tab, m Message) {
 		c.end(reason, 0)
 		return
 	}
-	c.mu.Lock()
-	c.answered = time.Now()
-	c.mu.Unlock()
-	c.setState("active")
-	go c.sessionTimer()
+	c.activate()
 }
 
 func (c *call) currentState() string {
@@ -392,19 +393,24 @@ func (c *call) startMedia(conn *net.UDPConn, browserSDP string, browserOffer med
 	if !ok {
 		return errNoCodec
 	}
+	keys, err := c.pbxSRTP(pm, pbxOffered)
+	if err != nil {
+		return err
+	}
 	r := newRelay(conn, ch, pm.TelEvent, c.p.log)
+	r.srtp = keys
 	if pbxOffered && pm.TelEvent < 0 {
 		r.pbxTE = -1
 	}
 	r.setRemote(pm.Addr)
 	r.onDTMF = func(d string) { c.notify(Message{Type: "dtmf", Digit: d}) }
-	leg, answer, err := c.p.media.newBrowserLeg(browserSDP, browserOffer, ch, r.fromBrowser, nil)
+	leg, answer, err := c.p.media.newBrowserLeg(browserSDP, browserOffer, ch, r.fromBrowser, c.mediaState)
 	if err != nil {
 		return err
 	}
 	r.browser.Store(leg)
 	c.mu.Lock()
-	c.relay, c.codec, c.pbxTE, c.remote = r, ch, pm.TelEvent, pm
+	c.relay, c.codec, c.pbxTE, c.remote, c.srtp = r, ch, pm.TelEvent, pm, keys
 	c.mu.Unlock()
 	go r.pbxLoop()
 	t.send(Message{Type: "answer", CallID: c.id, Ref: ref, SDP: answer})
@@ -483,11 +489,15 @@ func (p *Phone) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 			tx.Respond(sip.NewResponseFromRequest(req, 400, "Bad SDP", nil))
 			return
 		}
-		if strings.Contains(md.Proto, "SAVP") && !strings.Contains(md.Proto, "TLS") {
-			// SDES-SRTP toward the PBX is not implemented: say so rather
-			// than answer plain RTP to an offer that requires SRTP.
+		if md.Proto != "RTP/AVP" && md.Proto != "RTP/SAVP" {
 			res := sip.NewResponseFromRequest(req, 488, "Not Acceptable Here", nil)
-			res.AppendHeader(sip.NewHeader("Warning", `302 kaz "RTP/SAVP (SDES-SRTP) is not supported; offer RTP/AVP"`))
+			res.AppendHeader(sip.NewHeader("Warning", `302 kaz "Kaz accepts RTP/AVP or RTP/SAVP (SDES) toward the PBX"`))
+			tx.Respond(res)
+			return
+		}
+		if _, ok := pickCrypto(md.Crypto); md.Proto == "RTP/SAVP" && !ok {
+			res := sip.NewResponseFromRequest(req, 488, "Not Acceptable Here", nil)
+			res.AppendHeader(sip.NewHeader("Warning", `305 kaz "SDES-SRTP needs a=crypto with `+srtpSuite+`"`))
 			tx.Respond(res)
 			return
 		}
@@ -496,6 +506,21 @@ func (p *Phone) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 			res.AppendHeader(sip.NewHeader("Warning", `304 kaz "no common codec: Kaz relays PCMU, PCMA, G722, opus"`))
 			tx.Respond(res)
 			return
+		}
+	}
+	var sessExp time.Duration
+	var sessMine bool
+	if h := req.GetHeader("Session-Expires"); h != nil {
+		sessExp, sessMine = parseSessionExpiresMin(h.Value(), false, p.cfg.SessionMinSE)
+		if sessExp == 0 && sessionSeconds(h.Value()) > 0 {
+			// RFC 4028 §6: too small an interval gets 422 with our Min-SE.
+			res := sip.NewResponseFromRequest(req, 422, "Session Interval Too Small", nil)
+			res.AppendHeader(sip.NewHeader("Min-SE", fmt.Sprint(int(p.cfg.SessionMinSE.Seconds()))))
+			tx.Respond(res)
+			return
+		}
+		if !strings.Contains(h.Value(), "refresher") && !supportsTimer(req) {
+			sessMine = true // §9: a UAC without timer support cannot refresh
 		}
 	}
 	from, name := "", ""
@@ -520,9 +545,7 @@ func (p *Phone) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 	if h := req.Contact(); h != nil {
 		c.target = h.Address
 	}
-	if h := req.GetHeader("Session-Expires"); h != nil {
-		c.sessExp, _ = parseSessionExpires(h.Value(), false)
-	}
+	c.sessExp, c.refresh = sessExp, sessMine
 	c.mu.Unlock()
 	p.mu.Lock()
 	p.dialogs[dlg.ID] = c
@@ -613,13 +636,23 @@ func (c *call) answerInbound(dlg *sipgo.DialogServerSession, ans answerReq, dela
 				}
 			}
 		}
-		body := sdpOffer{SessionID: c.sdpSess, Version: c.sdpVer, Addr: c.local, Codecs: offer, TelEvent: 101, Direction: "sendrecv"}.build()
+		c.mu.Unlock()
+		if err := c.offerSRTP(); err != nil {
+			conn.Close()
+			dlg.Respond(500, "Server Internal Error", nil)
+			c.end("error", 0)
+			return true
+		}
+		c.mu.Lock()
+		body := sdpOffer{SessionID: c.sdpSess, Version: c.sdpVer, Addr: c.local, Codecs: offer, TelEvent: 101, Direction: "sendrecv", Crypto: c.cryptoLocked()}.build()
 		c.mu.Unlock()
 		pending := &delayedAnswer{conn: conn, sdp: ans.sdp, offer: bo, tab: ans.tab, done: make(chan error, 1)}
 		c.mu.Lock()
 		c.delayed = pending
 		c.mu.Unlock()
-		if err := dlg.RespondSDP(body); err != nil {
+		res := sip.NewSDPResponseFromRequest(dlg.InviteRequest, body)
+		c.addSessionHeaders(res, dlg.InviteRequest)
+		if err := dlg.WriteResponse(res); err != nil {
 			conn.Close()
 			c.end("error", 0)
 			return true
@@ -648,7 +681,7 @@ func (c *call) answerInbound(dlg *sipgo.DialogServerSession, ans answerReq, dela
 		conn.Close()
 		code := 500
 		reason := "error"
-		if errors.Is(err, errNoCodec) {
+		if errors.Is(err, errNoCodec) || errors.Is(err, errNoCrypto) {
 			code, reason = 488, "no-common-codec"
 		}
 		dlg.Respond(code, sipReason(code), nil)
@@ -659,14 +692,8 @@ func (c *call) answerInbound(dlg *sipgo.DialogServerSession, ans answerReq, dela
 	c.sdpVer++
 	body := c.localSDPLocked("sendrecv")
 	c.mu.Unlock()
-	var hdrs []sip.Header
-	if c.sessExp > 0 {
-		hdrs = append(hdrs, sip.NewHeader("Session-Expires", fmt.Sprintf("%d;refresher=uac", int(c.sessExp.Seconds()))), sip.NewHeader("Require", "timer"))
-	}
 	res := sip.NewSDPResponseFromRequest(dlg.InviteRequest, body)
-	for _, h := range hdrs {
-		res.AppendHeader(h)
-	}
+	c.addSessionHeaders(res, dlg.InviteRequest)
 	if err := dlg.WriteResponse(res); err != nil {
 		p.log.Warn("answer", "call_id", c.id, "err", err)
 		c.end("error", 0)
@@ -689,11 +716,131 @@ func (c *call) activate() {
 	c.answered = time.Now()
 	c.mu.Unlock()
 	c.setState("active")
+	go c.sessionTimer()
+}
+
+// addSessionHeaders puts the negotiated session interval (RFC 4028) in
+// Kaz's 2xx to the INVITE req.
+func (c *call) addSessionHeaders(res *sip.Response, req *sip.Request) {
+	c.mu.Lock()
+	exp, mine := c.sessExp, c.refresh
+	c.mu.Unlock()
+	if exp <= 0 {
+		return
+	}
+	who := "uac"
+	if mine {
+		who = "uas"
+	}
+	res.AppendHeader(sip.NewHeader("Session-Expires", fmt.Sprintf("%d;refresher=%s", int(exp.Seconds()), who)))
+	if supportsTimer(req) {
+		res.AppendHeader(sip.NewHeader("Require", "timer"))
+	}
+}
+
+// supportsTimer reports whether req says Supported: timer.
+func supportsTimer(req *sip.Request) bool {
+	for _, name := range []string{"Supported", "k"} {
+		for _, h := range req.GetHeaders(name) {
+			for _, v := range strings.Split(h.Value(), ",") {
+				if strings.EqualFold(strings.TrimSpace(v), "timer") {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// onRefresh notes a session refresh from the PBX (re-INVITE or UPDATE)
+// and returns the Session-Expires value for the 2xx ("" for none).
+func (c *call) onRefresh(req *sip.Request) string {
+	h := req.GetHeader("Session-Expires")
+	if h == nil {
+		return ""
+	}
+	v := h.Value()
+	if !strings.Contains(v, "refresher") {
+		v += ";refresher=uac" // the PBX sent the refresh: it refreshes
+	}
+	if exp, mine := parseSessionExpiresMin(v, false, c.p.cfg.SessionMinSE); exp > 0 {
+		c.mu.Lock()
+		c.sessExp, c.refresh = exp, mine
+		c.mu.Unlock()
+	}
+	select {
+	case c.refreshed <- struct{}{}:
+	default:
+	}
+	return v
 }
 
 // localSDPLocked renders Kaz's SDP toward the PBX for the chosen codec.
 func (c *call) localSDPLocked(dir string) []byte {
-	return sdpOffer{SessionID: c.sdpSess, Version: c.sdpVer, Addr: c.local, Codecs: []codec{c.codec}, TelEvent: c.pbxTE, Direction: dir}.build()
+	return sdpOffer{SessionID: c.sdpSess, Version: c.sdpVer, Addr: c.local, Codecs: []codec{c.codec}, TelEvent: c.pbxTE, Direction: dir, Crypto: c.cryptoLocked()}.build()
+}
+
+// cryptoLocked is Kaz's a=crypto value toward the PBX, "" for plain RTP.
+func (c *call) cryptoLocked() string {
+	if c.srtp == nil {
+		return ""
+	}
+	return c.srtp.attr()
+}
+
+// offerSRTP prepares Kaz's SDES key when Kaz makes the offer and the
+// configuration asks for SRTP toward the PBX.
+func (c *call) offerSRTP() error {
+	if !c.p.cfg.PBXSRTP {
+		return nil
+	}
+	k, err := newSRTPKeys(1)
+	if err != nil {
+		return err
+	}
+	c.mu.Lock()
+	c.srtp = k
+	c.mu.Unlock()
+	return nil
+}
+
+// pbxSRTP settles the PBX leg's SDES-SRTP from the PBX's SDP pm: an
+// offer is answered in kind (a fresh key with the PBX's tag), an answer
+// must accept Kaz's offered key. It returns nil keys for plain RTP.
+func (c *call) pbxSRTP(pm mediaDesc, pbxOffered bool) (*srtpKeys, error) {
+	c.mu.Lock()
+	k := c.srtp
+	c.mu.Unlock()
+	secure := pm.Proto == "RTP/SAVP"
+	if pbxOffered {
+		if !secure {
+			return nil, nil
+		}
+		ca, ok := pickCrypto(pm.Crypto)
+		if !ok {
+			return nil, errNoCrypto
+		}
+		k, err := newSRTPKeys(ca.tag)
+		if err != nil {
+			return nil, err
+		}
+		return k, k.start(ca.key)
+	}
+	if k == nil {
+		if secure {
+			return nil, errNoCrypto // answered SAVP to a plain offer
+		}
+		return nil, nil
+	}
+	if !secure {
+		return nil, errNoCrypto // Kaz requires SRTP (phone.pbx_srtp)
+	}
+	for _, v := range pm.Crypto {
+		if ca, err := parseCrypto(v); err == nil && ca.tag == k.tag {
+			return k, k.start(ca.key)
+		}
+	}
+	return nil, errNoCrypto
 }
 
 func (c *call) readAck(req *sip.Request, tx sip.ServerTransaction) {
@@ -808,14 +955,60 @@ func (c *call) tabGone(t *tab) {
 		return
 	}
 	c.mu.Lock()
+	c.startGraceLocked()
+	c.mu.Unlock()
+	c.p.log.Info("tab dropped mid-call; waiting for resume", "call_id", c.id, "user", c.agent.user)
+}
+
+// startGraceLocked arms the reconnection grace: unless a tab resumes the
+// call in time, it ends with a BYE.
+func (c *call) startGraceLocked() {
+	if c.grace != nil {
+		c.grace.Stop()
+	}
 	c.grace = time.AfterFunc(time.Duration(c.p.grace.Load()), func() {
 		if c.resumable() {
 			c.p.log.Info("reconnect grace over", "call_id", c.id, "user", c.agent.user)
 			c.hangup("hangup-local")
 		}
 	})
+}
+
+// mediaState follows the owning tab's WebRTC connection. When it drops
+// while the WebSocket stays open (VPN hiccup, network change), the PBX
+// leg stays up for the grace period like after a WebSocket drop, the tab
+// is told (state with reason "media-lost") and a resume rebinds the call.
+func (c *call) mediaState(b *browserLeg, up bool) {
+	c.mu.Lock()
+	r := c.relay
+	if r == nil || r.browser.Load() != b || (c.state != "active" && c.state != "held") {
+		c.mu.Unlock()
+		return
+	}
+	state := c.state
+	switch {
+	case !up && !c.mediaLost:
+		c.mediaLost = true
+		if c.tab != nil { // no tab: the WebSocket grace already runs
+			c.startGraceLocked()
+		}
+	case up && c.mediaLost:
+		c.mediaLost = false
+		if c.tab != nil && c.grace != nil {
+			c.grace.Stop()
+		}
+	default:
+		c.mu.Unlock()
+		return
+	}
 	c.mu.Unlock()
-	c.p.log.Info("tab dropped mid-call; waiting for resume", "call_id", c.id, "user", c.agent.user)
+	if up {
+		c.p.log.Info("browser media back", "call_id", c.id, "user", c.agent.user)
+		c.notify(Message{Type: "state", State: state})
+		return
+	}
+	c.p.log.Info("browser media dropped mid-call; waiting for resume", "call_id", c.id, "user", c.agent.user)
+	c.notify(Message{Type: "state", State: state, Reason: "media-lost"})
 }
 
 // resume rebinds the call's media to a new tab of the same agent.
@@ -832,7 +1025,7 @@ func (c *call) resume(t *tab, sdp string) {
 	c.mu.Lock()
 	r, ch := c.relay, c.codec
 	c.mu.Unlock()
-	leg, answer, err := c.p.media.newBrowserLeg(sdp, bo, ch, r.fromBrowser, nil)
+	leg, answer, err := c.p.media.newBrowserLeg(sdp, bo, ch, r.fromBrowser, c.mediaState)
 	if err != nil {
 		t.send(errMsg("", "phone.no_codec"))
 		return
@@ -845,6 +1038,7 @@ func (c *call) resume(t *tab, sdp string) {
 		c.grace.Stop()
 	}
 	c.tab = t
+	c.mediaLost = false
 	state := c.state
 	c.mu.Unlock()
 	t.send(Message{Type: "answer", CallID: c.id, SDP: answer})
@@ -903,13 +1097,16 @@ func (c *call) reinvite(dir string) error {
 		}
 		c.sdpVer++
 		body := c.localSDPLocked(dir)
-		se := c.sessExp
+		se, who := c.sessExp, "uas"
+		if c.refresh {
+			who = "uac"
+		}
 		c.mu.Unlock()
 		c.reinvBusy.Store(true)
 		req := sip.NewRequest(sip.INVITE, target)
 		req.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
 		if se > 0 {
-			req.AppendHeader(sip.NewHeader("Session-Expires", fmt.Sprintf("%d;refresher=uac", int(se.Seconds()))))
+			req.AppendHeader(sip.NewHeader("Session-Expires", fmt.Sprintf("%d;refresher=%s", int(se.Seconds()), who)))
 			req.AppendHeader(sip.NewHeader("Supported", "timer"))
 		}
 		req.SetBody(body)
@@ -930,6 +1127,13 @@ func (c *call) reinvite(dir string) error {
 		ack := sip.NewRequest(sip.ACK, target)
 		if err := dlg.WriteRequest(ack); err != nil {
 			return err
+		}
+		if h := res.GetHeader("Session-Expires"); h != nil {
+			if exp, mine := parseSessionExpiresMin(h.Value(), true, c.p.cfg.SessionMinSE); exp > 0 {
+				c.mu.Lock()
+				c.sessExp, c.refresh = exp, mine
+				c.mu.Unlock()
+			}
 		}
 		if pm, err := parseSDP(res.Body()); err == nil && pm.Addr.IsValid() && pm.Addr.Port() != 0 {
 			c.mu.Lock()
@@ -981,47 +1185,86 @@ func (c *call) onReinvite(req *sip.Request, tx sip.ServerTransaction) {
 	body := c.localSDPLocked(dir)
 	c.mu.Unlock()
 	res := sip.NewSDPResponseFromRequest(req, body)
-	if h := req.GetHeader("Session-Expires"); h != nil {
-		res.AppendHeader(sip.NewHeader("Session-Expires", h.Value()))
-		res.AppendHeader(sip.NewHeader("Require", "timer"))
+	if v := c.onRefresh(req); v != "" {
+		res.AppendHeader(sip.NewHeader("Session-Expires", v))
+		if supportsTimer(req) {
+			res.AppendHeader(sip.NewHeader("Require", "timer"))
+		}
 	}
 	tx.Respond(res)
 }
 
-// sessionTimer refreshes the session (RFC 4028) when Kaz is the refresher.
+// sessionTimer runs RFC 4028 for an established call: when Kaz is the
+// refresher it sends a refresh (re-INVITE) at half the interval; when the
+// PBX is and no refresh comes, it ends the call with a BYE at the interval
+// minus min(32 s, interval/3) (§10).
 func (c *call) sessionTimer() {
-	c.mu.Lock()
-	exp, mine := c.sessExp, c.refresh
-	c.mu.Unlock()
-	if exp <= 0 || !mine {
-		return
-	}
 	for {
+		c.mu.Lock()
+		exp, mine := c.sessExp, c.refresh
+		c.mu.Unlock()
+		if exp <= 0 || c.echo {
+			return
+		}
+		if mine {
+			t := time.NewTimer(exp / 2)
+			select {
+			case <-c.ended:
+				t.Stop()
+				return
+			case <-t.C:
+			}
+			c.mu.Lock()
+			dir := "sendrecv"
+			if c.held {
+				dir = "sendonly"
+			}
+			c.mu.Unlock()
+			if err := c.reinvite(dir); err != nil {
+				c.p.log.Warn("session refresh failed; ending call", "call_id", c.id, "err", err)
+				c.hangup("error")
+				return
+			}
+			continue
+		}
+		t := time.NewTimer(exp - min(32*time.Second, exp/3))
 		select {
 		case <-c.ended:
+			t.Stop()
 			return
-		case <-time.After(exp / 2):
-		}
-		c.mu.Lock()
-		dir := "sendrecv"
-		if c.held {
-			dir = "sendonly"
-		}
-		c.mu.Unlock()
-		if err := c.reinvite(dir); err != nil {
-			c.p.log.Warn("session refresh failed; ending call", "call_id", c.id, "err", err)
+		case <-c.refreshed:
+			t.Stop()
+		case <-t.C:
+			c.p.log.Warn("session expired: the PBX did not refresh; ending call", "call_id", c.id, "user", c.agent.user, "interval", exp)
 			c.hangup("error")
 			return
 		}
 	}
 }
 
-// parseSessionExpires reads "1800;refresher=uac". uac reports whether Kaz
-// sent the INVITE (so refresher=uac means Kaz refreshes).
+// parseSessionExpires reads "1800;refresher=uac" with the RFC minimum
+// of 90 s.
 func parseSessionExpires(v string, uac bool) (time.Duration, bool) {
-	parts := strings.Split(v, ";")
+	return parseSessionExpiresMin(v, uac, 90*time.Second)
+}
+
+// sessionSeconds is the delta-seconds of a Session-Expires value, 0 when
+// unreadable.
+func sessionSeconds(v string) int {
 	var n int
-	if _, err := fmt.Sscan(strings.TrimSpace(parts[0]), &n); err != nil || n < 90 {
+	if _, err := fmt.Sscan(strings.TrimSpace(strings.Split(v, ";")[0]), &n); err != nil || n < 0 {
+		return 0
+	}
+	return n
+}
+
+// parseSessionExpiresMin reads "1800;refresher=uac"; intervals below
+// minSE give 0. uac reports whether Kaz sent the request the header came
+// with or answers (so refresher=uac means Kaz refreshes).
+func parseSessionExpiresMin(v string, uac bool, minSE time.Duration) (time.Duration, bool) {
+	parts := strings.Split(v, ";")
+	n := sessionSeconds(v)
+	if n <= 0 || time.Duration(n)*time.Second < minSE {
 		return 0, false
 	}
 	refresher := "uac"

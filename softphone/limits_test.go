@@ -94,13 +94,17 @@ func TestLimitsDialPlanAndRateRejectCallsClearly(t *testing.T) {
 	}
 }
 
-// startSIPp runs a scenario of testdata calling ext at Kaz in the
-// background; the returned function waits for it to pass.
+// startSIPp runs a scenario (of testdata, or an absolute path) calling
+// ext at Kaz in the background; the returned function waits for it to pass.
 func startSIPp(t *testing.T, tp *testPhone, scenario, ext string) func() {
 	t.Helper()
 	bin := findPeer(t, "sipp")
 	dir := t.TempDir()
-	cmd := exec.Command(bin, "-sf", filepath.Join(mustAbs(t, "testdata"), scenario), "-m", "1", "-i", "127.0.0.1",
+	path := scenario
+	if !filepath.IsAbs(path) {
+		path = filepath.Join(mustAbs(t, "testdata"), scenario)
+	}
+	cmd := exec.Command(bin, "-sf", path, "-m", "1", "-i", "127.0.0.1",
 		"-p", fmt.Sprint(freeUDPPort(t)), "-mp", fmt.Sprint(freeUDPPort(t)), "-s", ext, "-timeout", "30s", "-timeout_error",
 		"-nostdin", "-trace_err", tp.SIPAddr().String())
 	cmd.Dir = dir

@@ -102,6 +102,18 @@ type browserLeg struct {
 	te    int   // browser's telephone-event PT, -1 when absent
 	done  chan struct{}
 	once  sync.Once
+	// dtlsGone is set when the browser closed DTLS (close_notify) or it
+	// failed: the leg cannot come back by itself.
+	dtlsGone atomic.Bool
+}
+
+func (b *browserLeg) closedHere() bool {
+	select {
+	case <-b.done:
+		return true
+	default:
+		return false
+	}
 }
 
 func (b *browserLeg) close() {
@@ -113,8 +125,11 @@ func (b *browserLeg) close() {
 
 // newBrowserLeg answers the browser's offer with exactly codec c (matched
 // by name and rate in the offer). onRTP receives every RTP packet the
-// browser sends (raw bytes, valid only during the call).
-func (m *mediaEngine) newBrowserLeg(offer string, offered mediaDesc, c codec, onRTP func(b *browserLeg, pkt []byte), onDown func(b *browserLeg)) (*browserLeg, string, error) {
+// browser sends (raw bytes, valid only during the call). onState (may be
+// nil) learns when the browser's connection goes down (ICE disconnected or
+// failed, DTLS closed or failed) and when it comes back up, except when
+// Kaz closed the leg itself.
+func (m *mediaEngine) newBrowserLeg(offer string, offered mediaDesc, c codec, onRTP func(b *browserLeg, pkt []byte), onState func(b *browserLeg, up bool)) (*browserLeg, string, error) {
 	var bc codec
 	found := false
 	for _, o := range offered.Codecs {
@@ -163,13 +178,21 @@ func (m *mediaEngine) newBrowserLeg(offer string, offered mediaDesc, c codec, on
 			}
 		}()
 	})
-	pc.OnConnectionStateChange(func(s webrtc.PeerConnectionState) {
-		if s == webrtc.PeerConnectionStateFailed || s == webrtc.PeerConnectionStateDisconnected {
-			if onDown != nil {
-				onDown(b)
+	if onState != nil {
+		pc.OnConnectionStateChange(func(s webrtc.PeerConnectionState) {
+			if b.closedHere() {
+				return
 			}
-		}
-	})
+			switch s {
+			case webrtc.PeerConnectionStateFailed, webrtc.PeerConnectionStateDisconnected:
+				onState(b, false)
+			case webrtc.PeerConnectionStateConnected:
+				if !b.dtlsGone.Load() {
+					onState(b, true)
+				}
+			}
+		})
+	}
 	if err := pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: offer}); err != nil {
 		pc.Close()
 		return nil, "", fmt.Errorf("%w: %v", errBadSDP, err)
@@ -185,6 +208,16 @@ func (m *mediaEngine) newBrowserLeg(offer string, offered mediaDesc, c codec, on
 		return nil, "", err
 	}
 	b.track = track
+	if onState != nil {
+		// A browser closing its PeerConnection sends a DTLS close_notify
+		// while ICE still looks connected: that is a drop too.
+		sender.Transport().OnStateChange(func(s webrtc.DTLSTransportState) {
+			if (s == webrtc.DTLSTransportStateClosed || s == webrtc.DTLSTransportStateFailed) && !b.closedHere() {
+				b.dtlsGone.Store(true)
+				onState(b, false)
+			}
+		})
+	}
 	go func() { // drain RTCP so the interceptors do not block
 		buf := make([]byte, 1500)
 		for {
@@ -211,8 +244,9 @@ func (m *mediaEngine) newBrowserLeg(offer string, offered mediaDesc, c codec, on
 }
 
 var (
-	errNoCodec = errors.New("softphone: no codec in common")
-	errBadSDP  = errors.New("softphone: invalid SDP")
+	errNoCodec  = errors.New("softphone: no codec in common")
+	errBadSDP   = errors.New("softphone: invalid SDP")
+	errNoCrypto = errors.New("softphone: no usable SDES-SRTP key (AES_CM_128_HMAC_SHA1_80) from the PBX")
 )
 
 // relay bridges one browser leg to one PBX RTP leg, rewriting payload
@@ -228,6 +262,8 @@ type relay struct {
 	browser atomic.Pointer[browserLeg]
 	hold    atomic.Bool
 	onDTMF  func(digit string)
+	srtp    *srtpKeys // SDES-SRTP on the PBX leg; nil for plain RTP
+	encBuf  []byte    // guarded by srtp.txMu
 
 	// toward the PBX
 	outMu    sync.Mutex
@@ -297,9 +333,28 @@ func (r *relay) fromBrowser(b *browserLeg, pkt []byte) {
 	binary.BigEndian.PutUint32(pkt[4:8], out)
 	binary.BigEndian.PutUint32(pkt[8:12], r.outSSRC)
 	r.outMu.Unlock()
-	if _, err := r.conn.WriteToUDPAddrPort(pkt, *dst); err == nil {
+	if r.writePBX(pkt, *dst) == nil {
 		r.PktToPBX.Add(1)
 	}
+}
+
+// writePBX sends one RTP packet to the PBX, SRTP-protected when the leg
+// negotiated SDES.
+func (r *relay) writePBX(pkt []byte, dst netip.AddrPort) error {
+	if r.srtp == nil {
+		_, err := r.conn.WriteToUDPAddrPort(pkt, dst)
+		return err
+	}
+	k := r.srtp
+	k.txMu.Lock()
+	defer k.txMu.Unlock()
+	out, err := k.tx.EncryptRTP(r.encBuf[:0], pkt, nil)
+	if err != nil {
+		return err
+	}
+	r.encBuf = out
+	_, err = r.conn.WriteToUDPAddrPort(out, dst)
+	return err
 }
 
 // sendDTMF injects one RFC 4733 event toward the PBX (≈100 ms tone).
@@ -366,7 +421,7 @@ func (r *relay) sendDTMF(digit string) error {
 		if r.closed.Load() {
 			return nil
 		}
-		r.conn.WriteToUDPAddrPort(pkt, *dst)
+		r.writePBX(pkt, *dst)
 		if i < 5 {
 			time.Sleep(20 * time.Millisecond)
 		}
@@ -384,6 +439,13 @@ func (r *relay) pbxLoop() {
 		}
 		if n < 12 || buf[0]>>6 != 2 {
 			continue
+		}
+		if r.srtp != nil {
+			dec, err := r.srtp.decrypt(buf[:n])
+			if err != nil {
+				continue // unauthenticated or replayed: dropped
+			}
+			n = len(dec)
 		}
 		r.PktFromPBX.Add(1)
 		pt := int(buf[1] & 0x7f)

@@ -178,10 +178,12 @@ type sdpOffer struct {
 	Codecs    []codec
 	TelEvent  int
 	Direction string
-	// SessionExpires is not SDP; ignored here.
+	// Crypto, when set, makes the body RTP/SAVP with this a=crypto value
+	// (SDES-SRTP, RFC 4568).
+	Crypto string
 }
 
-// build renders o as an RTP/AVP SDP body.
+// build renders o as an RTP/AVP SDP body (RTP/SAVP with Crypto).
 func (o sdpOffer) build() []byte {
 	ip := o.Addr.Addr()
 	fam := "IP4"
@@ -197,7 +199,11 @@ func (o sdpOffer) build() []byte {
 	if o.TelEvent >= 0 {
 		fmts = append(fmts, strconv.Itoa(o.TelEvent))
 	}
-	fmt.Fprintf(&b, "m=audio %d RTP/AVP %s\r\n", o.Addr.Port(), strings.Join(fmts, " "))
+	proto := "RTP/AVP"
+	if o.Crypto != "" {
+		proto = "RTP/SAVP"
+	}
+	fmt.Fprintf(&b, "m=audio %d %s %s\r\n", o.Addr.Port(), proto, strings.Join(fmts, " "))
 	for _, c := range o.Codecs {
 		name := c.Name
 		if name == "OPUS" {
@@ -214,6 +220,9 @@ func (o sdpOffer) build() []byte {
 	}
 	if o.TelEvent >= 0 {
 		fmt.Fprintf(&b, "a=rtpmap:%d telephone-event/8000\r\na=fmtp:%d 0-15\r\n", o.TelEvent, o.TelEvent)
+	}
+	if o.Crypto != "" {
+		fmt.Fprintf(&b, "a=crypto:%s\r\n", o.Crypto)
 	}
 	fmt.Fprintf(&b, "a=ptime:20\r\na=%s\r\n", o.Direction)
 	return []byte(b.String())

@@ -81,8 +81,8 @@ func (p *Phone) initSIP() error {
 		// Session refresh by UPDATE (RFC 4028) without SDP.
 		if c := p.dialogCall(req); c != nil {
 			res := sip.NewResponseFromRequest(req, 200, "OK", nil)
-			if h := req.GetHeader("Session-Expires"); h != nil {
-				res.AppendHeader(sip.NewHeader("Session-Expires", h.Value()))
+			if v := c.onRefresh(req); v != "" {
+				res.AppendHeader(sip.NewHeader("Session-Expires", v))
 			}
 			tx.Respond(res)
 			return

@@ -288,23 +288,8 @@ func (h *Handler) href(p string, collection bool) string {
 
 // resolveURL maps a URL from an If tag to a clean path below the prefix.
 func (h *Handler) resolveURL(rq *request, raw string) (string, bool) {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "", false
-	}
-	if u.IsAbs() || u.Host != "" {
-		if !sameOrigin(u, requestScheme(rq.r), rq.r.Host) && (h.public == nil || !sameOrigin(u, h.public.Scheme, h.public.Host)) {
-			return "", false
-		}
-	}
-	if !strings.HasPrefix(u.Path, h.prefix) && u.Path+"/" != h.prefix {
-		return "", false
-	}
-	p, err := cleanPath(strings.TrimPrefix(u.Path, strings.TrimSuffix(h.prefix, "/")))
-	if err != nil {
-		return "", false
-	}
-	return p, true
+	p, err := localPath(rq.r, raw, h.prefix, h.public)
+	return p, err == nil
 }
 
 // stateOf returns what If evaluation needs about a clean path.

@@ -78,6 +78,14 @@ func destination(r *http.Request, prefix string, public *url.URL) (string, error
 	if raw == "" || len(raw) > 8192 {
 		return "", errBadDestination
 	}
+	return localPath(r, raw, prefix, public)
+}
+
+// localPath maps a URL naming a resource of this server, as Destination
+// and If tags do, to a clean path under prefix: an absolute path, or an
+// absolute URI with the request's own scheme and host, or the public URL
+// (whose path, behind a proxy that publishes Kaz under a path, is removed).
+func localPath(r *http.Request, raw, prefix string, public *url.URL) (string, error) {
 	u, err := url.Parse(raw)
 	if err != nil {
 		return "", errBadDestination

@@ -236,3 +236,25 @@ func TestParseLockinfo(t *testing.T) {
 		t.Errorf("owner of %d bytes: err %v, want %v", maxOwner+1, err, errXMLOwner)
 	}
 }
+
+// TestIfTagsBehindAPrefixProxy: behind a reverse proxy that publishes Kaz
+// under a path (public URL https://kaz.example.org/kaz/), clients name
+// resources in If tags by their public URL, as in Destination.
+func TestIfTagsBehindAPrefixProxy(t *testing.T) {
+	e := newEnv(t, 0)
+	h := newHandler(e.store, Options{PublicURL: "https://kaz.example.org/kaz/"})
+	rq := &request{r: httptest.NewRequest("PUT", "http://10.0.0.5:8080/dav/lib/a.txt", nil)}
+	for tag, want := range map[string]string{
+		"https://kaz.example.org/kaz/dav/lib/a.txt": "/lib/a.txt",
+		"http://10.0.0.5:8080/dav/lib/a.txt":        "/lib/a.txt",
+		"/dav/lib/b%20c.txt":                        "/lib/b c.txt",
+		"https://kaz.example.org/dav/lib/a.txt":     "",
+		"https://evil.example/kaz/dav/lib/a.txt":    "",
+		"https://kaz.example.org/kaz/dav/%2e%2e/x":  "",
+	} {
+		got, ok := h.resolveURL(rq, tag)
+		if ok != (want != "") || got != want {
+			t.Errorf("resolveURL(%q) = %q, %v; want %q", tag, got, ok, want)
+		}
+	}
+}

@@ -22,6 +22,7 @@ var messagesFR = map[string]string{
 	"app passwords are managed from the web interface":             "Les mots de passe d'application se gèrent depuis l'interface web.",
 	"the label must have 1 to 64 characters":                       "Le nom doit comporter entre 1 et 64 caractères.",
 	"an app password with this label already exists":               "Un mot de passe d'application porte déjà ce nom.",
+	"the request could not be read":                                "La demande n'a pas pu être lue. Rechargez la page, puis réessayez.",
 	"no such app password":                                         "Ce mot de passe d'application n'existe pas.",
 
 	// Account and second factors (server/idp)

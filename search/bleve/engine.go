@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -19,7 +20,6 @@ import (
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/analysis"
 	"github.com/blevesearch/bleve/v2/mapping"
-	"github.com/blevesearch/bleve/v2/search/highlight/highlighter/html"
 	"github.com/blevesearch/bleve/v2/search/query"
 
 	"github.com/kazhq/kaz/search"
@@ -40,6 +40,7 @@ const (
 	fSize     = "size"
 	fModified = "modified"
 	fContent  = "content"
+	fPairs    = "pairs" // word pairs of name and content, for phrases
 )
 
 // Engine is the embedded search engine, one Bleve index per library.
@@ -48,6 +49,7 @@ type Engine struct {
 	log     *slog.Logger
 	mapping *mapping.IndexMappingImpl
 	text    analysis.Analyzer
+	pairs   analysis.Analyzer
 
 	mu     sync.RWMutex
 	shards map[string]bleve.Index // by library
@@ -67,8 +69,8 @@ func Open(ctx context.Context, dir string, log *slog.Logger) (*Engine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("bleve: mapping: %w", err)
 	}
-	e := &Engine{dir: dir, log: log, mapping: m, shards: map[string]bleve.Index{}, text: m.AnalyzerNamed(analyzerText)}
-	if e.text == nil {
+	e := &Engine{dir: dir, log: log, mapping: m, shards: map[string]bleve.Index{}, text: m.AnalyzerNamed(analyzerText), pairs: m.AnalyzerNamed(analyzerPairs)}
+	if e.text == nil || e.pairs == nil {
 		return nil, errors.New("bleve: text analyzer missing")
 	}
 	entries, err := os.ReadDir(dir)
@@ -134,7 +136,10 @@ func newMapping() (*mapping.IndexMappingImpl, error) {
 	mod := bleve.NewDateTimeFieldMapping()
 	mod.Store, mod.DocValues, mod.IncludeInAll = true, true, false
 	doc.AddFieldMappingsAt(fModified, mod)
-	doc.AddFieldMappingsAt(fContent, text(true, true))
+	doc.AddFieldMappingsAt(fContent, text(true, false))
+	pairs := text(false, false)
+	pairs.Analyzer = analyzerPairs
+	doc.AddFieldMappingsAt(fPairs, pairs)
 	m.DefaultMapping = doc
 	m.StoreDynamic = false
 	m.IndexDynamic = false
@@ -214,6 +219,7 @@ func docFields(d *search.Document) map[string]interface{} {
 		fSize:     float64(d.Size),
 		fModified: d.Modified.UTC(),
 		fContent:  d.Content,
+		fPairs:    []string{d.Name, d.Content},
 	}
 	if d.Title != "" {
 		m[fTitle] = d.Title
@@ -431,15 +437,23 @@ func exactQuery(tok string) query.Query {
 	return bleve.NewDisjunctionQuery(qs...)
 }
 
-func phraseQuery(text string) query.Query {
-	var qs []query.Query
-	for _, f := range []string{fContent, fName, fMeta} {
-		pq := bleve.NewMatchPhraseQuery(text)
-		pq.SetField(f)
-		pq.Analyzer = analyzerText
-		qs = append(qs, pq)
+// phraseQuery matches the words of text in order: every consecutive pair
+// of its words (stop words included as gaps) must be indexed as a pair.
+func (e *Engine) phraseQuery(text string) query.Query {
+	var pairs []query.Query
+	for _, t := range e.pairs.Analyze([]byte(text)) {
+		tq := bleve.NewTermQuery(string(t.Term))
+		tq.SetField(fPairs)
+		pairs = append(pairs, tq)
 	}
-	return bleve.NewDisjunctionQuery(qs...)
+	if len(pairs) == 0 {
+		var words []query.Query
+		for _, tok := range e.tokens(text) {
+			words = append(words, exactQuery(tok))
+		}
+		return bleve.NewConjunctionQuery(words...)
+	}
+	return bleve.NewConjunctionQuery(pairs...)
 }
 
 // buildQuery turns what the agent typed and the filters into one Bleve
@@ -455,13 +469,13 @@ func (e *Engine) buildQuery(q *search.Query, scope []string, textOnlyNames, fuzz
 		}
 		switch {
 		case t.Exclude && t.Phrase:
-			mustNot = append(mustNot, phraseQuery(t.Text))
+			mustNot = append(mustNot, e.phraseQuery(t.Text))
 		case t.Exclude:
 			for _, tok := range toks {
 				mustNot = append(mustNot, exactQuery(tok))
 			}
 		case t.Phrase:
-			must = append(must, phraseQuery(t.Text))
+			must = append(must, e.phraseQuery(t.Text))
 		default:
 			raw := Fold(t.Text)
 			for i, tok := range toks {
@@ -558,7 +572,9 @@ func (e *Engine) Search(ctx context.Context, q search.Query) (*search.Result, er
 	// Exact and prefix matches first; typos only when they find nothing
 	// (as Meilisearch ranks them, and much cheaper).
 	sr, err := e.run(ctx, alias, &q, scope, offset, false)
+	fuzzyUsed := false
 	if err == nil && sr != nil && sr.Total == 0 && hasLongWord(q.Text) {
+		fuzzyUsed = true
 		sr, err = e.run(ctx, alias, &q, scope, offset, true)
 	}
 	if err != nil {
@@ -567,7 +583,7 @@ func (e *Engine) Search(ctx context.Context, q search.Query) (*search.Result, er
 	if sr == nil {
 		return res, nil
 	}
-	return e.result(&q, sr, offset), nil
+	return e.result(&q, sr, offset, e.matcherFor(&q, fuzzyUsed)), nil
 }
 
 // hasLongWord reports whether text has a plain word of 5+ letters (the
@@ -596,8 +612,7 @@ func (e *Engine) run(ctx context.Context, alias bleve.IndexAlias, qp *search.Que
 		req.SortBy([]string{"-_score", "_id"})
 	}
 	if q.Text != "" {
-		req.Highlight = bleve.NewHighlightWithStyle(html.Name)
-		req.Highlight.AddField(fContent)
+		req.Fields = append(slices.Clone(storedFields), fContent)
 	}
 	if q.Facets {
 		req.AddFacet(search.FacetLibrary, bleve.NewFacetRequest(fLibrary, 20))
@@ -619,7 +634,7 @@ func (e *Engine) run(ctx context.Context, alias bleve.IndexAlias, qp *search.Que
 	return sr, nil
 }
 
-func (e *Engine) result(qp *search.Query, sr *bleve.SearchResult, offset int) *search.Result {
+func (e *Engine) result(qp *search.Query, sr *bleve.SearchResult, offset int, m *matcher) *search.Result {
 	q := *qp
 	res := &search.Result{Hits: []search.Hit{}, Total: sr.Total}
 	for _, h := range sr.Hits {
@@ -636,8 +651,8 @@ func (e *Engine) result(qp *search.Query, sr *bleve.SearchResult, offset int) *s
 		if s := str(h.Fields[fModified]); s != "" {
 			hit.Modified, _ = time.Parse(time.RFC3339Nano, s)
 		}
-		if frags := h.Fragments[fContent]; len(frags) > 0 {
-			hit.Snippet = frags[0]
+		if s := e.snippet(str(h.Fields[fContent]), m); s != "" {
+			hit.Snippet = s
 		} else if t := str(h.Fields[fTitle]); t != "" {
 			hit.Snippet = htmlEscape(t)
 		}
