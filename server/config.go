@@ -309,6 +309,8 @@ func (c *Config) Validate() error {
 	}
 	if u, err := url.Parse(c.Server.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		add("server.public_url: %q is not an http(s) URL", c.Server.PublicURL)
+	} else if u.Path != "" && u.Path != "/" || u.RawQuery != "" || u.Fragment != "" {
+		add("server.public_url: %q has a path: Kaz must be served at the root of its own host name (for example https://kaz.example.org)", c.Server.PublicURL)
 	}
 	for _, n := range c.Server.AllowedNetworks {
 		if _, err := netip.ParsePrefix(n); err != nil {

@@ -66,12 +66,13 @@ func TestValidateExplainsEveryProblem(t *testing.T) {
 	cfg.Server.AllowedNetworks = []string{"10.0.0.0/33"}
 	cfg.Log.Format = "xml"
 	cfg.Server.TLSCertFile = "/x.crt"
+	cfg.Server.PublicURL = "https://example.org/kaz"
 	cfg.Normalize()
 	err := cfg.Validate()
 	if err == nil {
 		t.Fatal("Validate accepted a broken configuration")
 	}
-	for _, want := range []string{"server.listen", "server.allowed_networks", "log.format", "tls_key_file"} {
+	for _, want := range []string{"server.listen", "server.allowed_networks", "log.format", "tls_key_file", "has a path"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("Validate error does not mention %s:\n%v", want, err)
 		}

@@ -240,3 +240,125 @@ func TestSDESSRTPOfferFromPBXIsAnsweredAndRelayed(t *testing.T) {
 	alice.expectState(callID, "ended")
 	wait()
 }
+
+// phone.pbx_srtp: Kaz offers RTP/SAVP with an SDES key to a desk phone
+// that requires SRTP (baresip mediaenc=srtp-mand); audio flows both ways.
+func TestPBXSRTPOfferToDeskPhoneRequiringSRTP(t *testing.T) {
+	k := startKamailio(t, map[string]string{agentExt: agentPass, deskExt: deskPass}, nil)
+	tp := newTestPhone(t, k.addr(), func(c *Config) { c.PBXSRTP = true })
+	tp.SetAccount(t.Context(), "alice", Account{Extension: agentExt, Password: agentPass})
+	desk := startBaresipEnc(t, k, deskExt, deskPass, true, "srtp-mand")
+	alice := dialAgent(t, tp, "alice")
+	alice.expect("registration", func(m Message) bool { return m.State == "registered" })
+	callID := establishOutbound(t, alice, desk, deskExt) // hears the desk's 1 kHz
+	c := tp.call(callID)
+	c.mu.Lock()
+	keys := c.srtp
+	c.mu.Unlock()
+	if keys == nil || keys.rx == nil {
+		t.Fatal("the call does not use SDES-SRTP toward the PBX")
+	}
+	time.Sleep(2 * time.Second) // let the desk phone record some agent audio
+	alice.send(Message{Type: "hangup", CallID: callID})
+	alice.expectState(callID, "ended")
+	desk.waitEvent("CALL_CLOSED", "", 10*time.Second)
+	rec := desk.decoded()
+	if len(rec) < 4000 {
+		t.Fatalf("desk phone recorded %d samples", len(rec))
+	}
+	if lvl := toneLevel(rec[len(rec)-4000:], 440, 8000); lvl < 0.5 {
+		t.Errorf("desk phone did not hear 440 Hz through SRTP (level %.2f)", lvl)
+	}
+}
+
+func TestParseCryptoAcceptsOnlyTheSupportedSuite(t *testing.T) {
+	key := base64.StdEncoding.EncodeToString(make([]byte, srtpKeyLen))
+	tests := []struct {
+		v   string
+		ok  bool
+		tag int
+	}{
+		{"1 AES_CM_128_HMAC_SHA1_80 inline:" + key, true, 1},
+		{"7 AES_CM_128_HMAC_SHA1_80 inline:" + key + "|2^20", true, 7},
+		{"1 AES_CM_128_HMAC_SHA1_80 inline:" + key + "|2^20|1:4", false, 0}, // MKI
+		{"1 AES_CM_128_HMAC_SHA1_32 inline:" + key, false, 0},
+		{"1 AES_CM_128_HMAC_SHA1_80 inline:c2hvcnQ=", false, 0},
+		{"1 AES_CM_128_HMAC_SHA1_80 inline:" + key + " KDR=1", false, 0},
+		{"x AES_CM_128_HMAC_SHA1_80 inline:" + key, false, 0},
+		{"", false, 0},
+	}
+	for _, tt := range tests {
+		c, err := parseCrypto(tt.v)
+		if (err == nil) != tt.ok || (tt.ok && (c.tag != tt.tag || len(c.key) != srtpKeyLen)) {
+			t.Errorf("parseCrypto(%q) = %+v, %v", tt.v, c, err)
+		}
+	}
+}
+
+func FuzzParseCrypto(f *testing.F) {
+	f.Add("1 AES_CM_128_HMAC_SHA1_80 inline:" + base64.StdEncoding.EncodeToString(make([]byte, srtpKeyLen)))
+	f.Add("1 AES_CM_128_HMAC_SHA1_80 inline:AAAA|2^31|1:1")
+	f.Add("99999999999 x y")
+	f.Fuzz(func(t *testing.T, v string) {
+		c, err := parseCrypto(v)
+		if err == nil && len(c.key) != srtpKeyLen {
+			t.Fatalf("accepted a %d-byte key", len(c.key))
+		}
+	})
+}
+
+func TestSRTPOfferAndAnswerAgreeOnKeys(t *testing.T) {
+	p := &Phone{cfg: Config{PBXSRTP: true}}
+	c := &call{p: p}
+	if err := c.offerSRTP(); err != nil {
+		t.Fatal(err)
+	}
+	body := sdpOffer{SessionID: 1, Version: 1, Addr: netip.MustParseAddrPort("127.0.0.1:4000"), Codecs: bridgeable[3:], TelEvent: 101,
+		Direction: "sendrecv", Crypto: c.cryptoLocked()}.build()
+	md, err := parseSDP(body)
+	if err != nil || md.Proto != "RTP/SAVP" || len(md.Crypto) != 1 {
+		t.Fatalf("offer %q parsed as %+v, %v", body, md, err)
+	}
+	// The PBX answers with its own key under the same tag.
+	peer := &call{p: &Phone{}}
+	pk, err := peer.pbxSRTP(md, true)
+	if err != nil || pk == nil || pk.tag != 1 {
+		t.Fatalf("answering the offer: %+v, %v", pk, err)
+	}
+	ans := mediaDesc{Proto: "RTP/SAVP", Crypto: []string{pk.attr()}}
+	k, err := c.pbxSRTP(ans, false)
+	if err != nil || k == nil || k.rx == nil {
+		t.Fatalf("taking the answer: %+v, %v", k, err)
+	}
+	// What one encrypts, the other decrypts.
+	pkt, _ := (&rtp.Packet{Header: rtp.Header{Version: 2, SequenceNumber: 1, SSRC: 9}, Payload: []byte("hello")}).Marshal()
+	enc, err := k.tx.EncryptRTP(nil, pkt, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dec, err := pk.decrypt(enc)
+	if err != nil || !strings.HasSuffix(string(dec), "hello") {
+		t.Fatalf("decrypt: %q, %v", dec, err)
+	}
+	// A plain answer to Kaz's SRTP offer is refused.
+	if _, err := c.pbxSRTP(mediaDesc{Proto: "RTP/AVP"}, false); err == nil {
+		t.Error("a plain RTP answer to an SRTP offer was accepted")
+	}
+}
+
+func TestSessionIntervalHonoursMinSE(t *testing.T) {
+	if d, mine := parseSessionExpiresMin("3;refresher=uas", false, time.Second); d != 3*time.Second || !mine {
+		t.Errorf("test-only Min-SE 1s: %v %v", d, mine)
+	}
+	if d, _ := parseSessionExpiresMin("3;refresher=uas", false, 90*time.Second); d != 0 {
+		t.Errorf("below Min-SE accepted: %v", d)
+	}
+	cfg := Config{PBX: "127.0.0.1:5060", AnnounceSIP: "127.0.0.1", AnnounceWebRTC: "127.0.0.1", SessionExpires: 60 * time.Second}
+	if err := cfg.Validate(); err == nil {
+		t.Error("session_expires below the default Min-SE (90s) accepted")
+	}
+	cfg.SessionMinSE = time.Second
+	if err := cfg.Validate(); err != nil {
+		t.Errorf("test-only session_min_se refused: %v", err)
+	}
+}

@@ -312,6 +312,13 @@ func writeToneWAV(t testing.TB, path string, freq float64, seconds int) {
 
 func startBaresip(t testing.TB, k *kamailio, ext, pass string, autoAnswer bool) *baresip {
 	t.Helper()
+	return startBaresipEnc(t, k, ext, pass, autoAnswer, "")
+}
+
+// startBaresipEnc is startBaresip with a baresip media encryption
+// ("srtp-mand": SDES-SRTP required; "" for plain RTP).
+func startBaresipEnc(t testing.TB, k *kamailio, ext, pass string, autoAnswer bool, mediaenc string) *baresip {
+	t.Helper()
 	bin := findPeer(t, "baresip")
 	dir := t.TempDir()
 	writeToneWAV(t, filepath.Join(dir, "tone.wav"), 1000, 60)
@@ -333,12 +340,19 @@ module_app		ctrl_tcp.so
 ctrl_tcp_listen		127.0.0.1:%d
 snd_path		%s
 `, sipPort, filepath.Join(dir, "tone.wav"), rtp, rtp+20, ctrlPort, dir)
+	if mediaenc != "" {
+		cfg += "module\t\t\tsrtp.so\n"
+	}
 	os.WriteFile(filepath.Join(dir, "config"), []byte(cfg), 0o644)
 	am := "manual"
 	if autoAnswer {
 		am = "auto"
 	}
-	acct := fmt.Sprintf("<sip:%s@%s>;auth_pass=%s;answermode=%s;regint=60;audio_codecs=PCMU\n", ext, k.addr(), pass, am)
+	acct := fmt.Sprintf("<sip:%s@%s>;auth_pass=%s;answermode=%s;regint=60;audio_codecs=PCMU", ext, k.addr(), pass, am)
+	if mediaenc != "" {
+		acct += ";mediaenc=" + mediaenc
+	}
+	acct += "\n"
 	os.WriteFile(filepath.Join(dir, "accounts"), []byte(acct), 0o644)
 	os.WriteFile(filepath.Join(dir, "contacts"), nil, 0o644)
 	b := &baresip{t: t, dir: dir, evCh: make(chan struct{}, 1), sipPort: sipPort}

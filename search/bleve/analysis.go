@@ -9,7 +9,6 @@ import (
 	"github.com/blevesearch/bleve/v2/analysis/lang/en"
 	"github.com/blevesearch/bleve/v2/analysis/lang/fr"
 	"github.com/blevesearch/bleve/v2/analysis/token/lowercase"
-	"github.com/blevesearch/bleve/v2/analysis/token/shingle"
 	"github.com/blevesearch/bleve/v2/analysis/token/stop"
 	unicodetok "github.com/blevesearch/bleve/v2/analysis/tokenizer/unicode"
 	_ "github.com/blevesearch/bleve/v2/analysis/tokenmap"
@@ -33,8 +32,6 @@ const (
 	filterStop     = "kaz_stop"
 	tokenMapStop   = "kaz_stop_words"
 	charSeparators = "kaz_separators"
-	analyzerPairs  = "kaz_pairs"
-	filterPairs    = "kaz_pairs_filter"
 )
 
 // Fold lower-cases s and removes its accents, as the analyzers do: what
@@ -171,21 +168,6 @@ func addAnalysis(m *mapping.IndexMappingImpl) error {
 		"char_filters":  []interface{}{charSeparators},
 		"tokenizer":     unicodetok.Name,
 		"token_filters": []interface{}{lowercase.Name, fr.ElisionName, filterFold, filterStop, fr.LightStemmerName},
-	}); err != nil {
-		return err
-	}
-	if err := m.AddCustomTokenFilter(filterPairs, map[string]interface{}{
-		"type": shingle.Name, "min": 2.0, "max": 2.0, "output_original": false, "separator": " ", "filler": "_",
-	}); err != nil {
-		return err
-	}
-	// Word pairs (shingles) of the text chain: phrases match pairs
-	// instead of positions, which keeps term vectors out of the index.
-	if err := m.AddCustomAnalyzer(analyzerPairs, map[string]interface{}{
-		"type":          "custom",
-		"char_filters":  []interface{}{charSeparators},
-		"tokenizer":     unicodetok.Name,
-		"token_filters": []interface{}{lowercase.Name, fr.ElisionName, filterFold, filterStop, fr.LightStemmerName, filterPairs},
 	}); err != nil {
 		return err
 	}

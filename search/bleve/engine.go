@@ -10,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -20,6 +19,7 @@ import (
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/analysis"
 	"github.com/blevesearch/bleve/v2/mapping"
+	"github.com/blevesearch/bleve/v2/search/highlight/highlighter/html"
 	"github.com/blevesearch/bleve/v2/search/query"
 
 	"github.com/kazhq/kaz/search"
@@ -40,7 +40,6 @@ const (
 	fSize     = "size"
 	fModified = "modified"
 	fContent  = "content"
-	fPairs    = "pairs" // word pairs of name and content, for phrases
 )
 
 // Engine is the embedded search engine, one Bleve index per library.
@@ -49,7 +48,6 @@ type Engine struct {
 	log     *slog.Logger
 	mapping *mapping.IndexMappingImpl
 	text    analysis.Analyzer
-	pairs   analysis.Analyzer
 
 	mu     sync.RWMutex
 	shards map[string]bleve.Index // by library
@@ -69,8 +67,8 @@ func Open(ctx context.Context, dir string, log *slog.Logger) (*Engine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("bleve: mapping: %w", err)
 	}
-	e := &Engine{dir: dir, log: log, mapping: m, shards: map[string]bleve.Index{}, text: m.AnalyzerNamed(analyzerText), pairs: m.AnalyzerNamed(analyzerPairs)}
-	if e.text == nil || e.pairs == nil {
+	e := &Engine{dir: dir, log: log, mapping: m, shards: map[string]bleve.Index{}, text: m.AnalyzerNamed(analyzerText)}
+	if e.text == nil {
 		return nil, errors.New("bleve: text analyzer missing")
 	}
 	entries, err := os.ReadDir(dir)
@@ -136,10 +134,7 @@ func newMapping() (*mapping.IndexMappingImpl, error) {
 	mod := bleve.NewDateTimeFieldMapping()
 	mod.Store, mod.DocValues, mod.IncludeInAll = true, true, false
 	doc.AddFieldMappingsAt(fModified, mod)
-	doc.AddFieldMappingsAt(fContent, text(true, false))
-	pairs := text(false, false)
-	pairs.Analyzer = analyzerPairs
-	doc.AddFieldMappingsAt(fPairs, pairs)
+	doc.AddFieldMappingsAt(fContent, text(true, true))
 	m.DefaultMapping = doc
 	m.StoreDynamic = false
 	m.IndexDynamic = false
@@ -219,7 +214,6 @@ func docFields(d *search.Document) map[string]interface{} {
 		fSize:     float64(d.Size),
 		fModified: d.Modified.UTC(),
 		fContent:  d.Content,
-		fPairs:    []string{d.Name, d.Content},
 	}
 	if d.Title != "" {
 		m[fTitle] = d.Title
@@ -437,23 +431,15 @@ func exactQuery(tok string) query.Query {
 	return bleve.NewDisjunctionQuery(qs...)
 }
 
-// phraseQuery matches the words of text in order: every consecutive pair
-// of its words (stop words included as gaps) must be indexed as a pair.
-func (e *Engine) phraseQuery(text string) query.Query {
-	var pairs []query.Query
-	for _, t := range e.pairs.Analyze([]byte(text)) {
-		tq := bleve.NewTermQuery(string(t.Term))
-		tq.SetField(fPairs)
-		pairs = append(pairs, tq)
+func phraseQuery(text string) query.Query {
+	var qs []query.Query
+	for _, f := range []string{fContent, fName, fMeta} {
+		pq := bleve.NewMatchPhraseQuery(text)
+		pq.SetField(f)
+		pq.Analyzer = analyzerText
+		qs = append(qs, pq)
 	}
-	if len(pairs) == 0 {
-		var words []query.Query
-		for _, tok := range e.tokens(text) {
-			words = append(words, exactQuery(tok))
-		}
-		return bleve.NewConjunctionQuery(words...)
-	}
-	return bleve.NewConjunctionQuery(pairs...)
+	return bleve.NewDisjunctionQuery(qs...)
 }
 
 // buildQuery turns what the agent typed and the filters into one Bleve
@@ -469,13 +455,13 @@ func (e *Engine) buildQuery(q *search.Query, scope []string, textOnlyNames, fuzz
 		}
 		switch {
 		case t.Exclude && t.Phrase:
-			mustNot = append(mustNot, e.phraseQuery(t.Text))
+			mustNot = append(mustNot, phraseQuery(t.Text))
 		case t.Exclude:
 			for _, tok := range toks {
 				mustNot = append(mustNot, exactQuery(tok))
 			}
 		case t.Phrase:
-			must = append(must, e.phraseQuery(t.Text))
+			must = append(must, phraseQuery(t.Text))
 		default:
 			raw := Fold(t.Text)
 			for i, tok := range toks {
@@ -572,9 +558,7 @@ func (e *Engine) Search(ctx context.Context, q search.Query) (*search.Result, er
 	// Exact and prefix matches first; typos only when they find nothing
 	// (as Meilisearch ranks them, and much cheaper).
 	sr, err := e.run(ctx, alias, &q, scope, offset, false)
-	fuzzyUsed := false
 	if err == nil && sr != nil && sr.Total == 0 && hasLongWord(q.Text) {
-		fuzzyUsed = true
 		sr, err = e.run(ctx, alias, &q, scope, offset, true)
 	}
 	if err != nil {
@@ -583,7 +567,7 @@ func (e *Engine) Search(ctx context.Context, q search.Query) (*search.Result, er
 	if sr == nil {
 		return res, nil
 	}
-	return e.result(&q, sr, offset, e.matcherFor(&q, fuzzyUsed)), nil
+	return e.result(&q, sr, offset), nil
 }
 
 // hasLongWord reports whether text has a plain word of 5+ letters (the
@@ -612,7 +596,8 @@ func (e *Engine) run(ctx context.Context, alias bleve.IndexAlias, qp *search.Que
 		req.SortBy([]string{"-_score", "_id"})
 	}
 	if q.Text != "" {
-		req.Fields = append(slices.Clone(storedFields), fContent)
+		req.Highlight = bleve.NewHighlightWithStyle(html.Name)
+		req.Highlight.AddField(fContent)
 	}
 	if q.Facets {
 		req.AddFacet(search.FacetLibrary, bleve.NewFacetRequest(fLibrary, 20))
@@ -634,7 +619,7 @@ func (e *Engine) run(ctx context.Context, alias bleve.IndexAlias, qp *search.Que
 	return sr, nil
 }
 
-func (e *Engine) result(qp *search.Query, sr *bleve.SearchResult, offset int, m *matcher) *search.Result {
+func (e *Engine) result(qp *search.Query, sr *bleve.SearchResult, offset int) *search.Result {
 	q := *qp
 	res := &search.Result{Hits: []search.Hit{}, Total: sr.Total}
 	for _, h := range sr.Hits {
@@ -651,8 +636,8 @@ func (e *Engine) result(qp *search.Query, sr *bleve.SearchResult, offset int, m 
 		if s := str(h.Fields[fModified]); s != "" {
 			hit.Modified, _ = time.Parse(time.RFC3339Nano, s)
 		}
-		if s := e.snippet(str(h.Fields[fContent]), m); s != "" {
-			hit.Snippet = s
+		if frags := h.Fragments[fContent]; len(frags) > 0 {
+			hit.Snippet = frags[0]
 		} else if t := str(h.Fields[fTitle]); t != "" {
 			hit.Snippet = htmlEscape(t)
 		}

@@ -157,14 +157,22 @@ func containsString(xs []string, x string) bool {
 // never authenticates here: only app passwords are looked up.
 func (rp *RP) appPassword(r *http.Request, user, pass string) (*Principal, error) {
 	ukey, akey := "u:"+strings.ToLower(user), "a:"+reqctx.ClientIP(r.Context()).String()
-	if rp.userThr.Blocked(ukey) || rp.addrThr.Blocked(akey) {
+	if rp.addrThr.Blocked(akey) {
 		return nil, ErrThrottled
 	}
+	// A user name under attack from elsewhere on the VPN is throttled for
+	// wrong guesses only: the owner's correct app password still works, so
+	// nobody can lock another agent's rclone or Office out. (App passwords
+	// carry ~150 random bits: the per-address limit is what slows guessing.)
+	userBlocked := rp.userThr.Blocked(ukey)
 	ap, err := rp.store.VerifyAppPassword(r.Context(), user, pass)
 	if errors.Is(err, ErrBadCredentials) {
 		rp.userThr.Fail(ukey)
 		rp.addrThr.Fail(akey)
 		rp.log.Info("app password refused", "req_id", reqctx.ID(r.Context()), "user", user, "remote", reqctx.ClientIP(r.Context()).String())
+		if userBlocked {
+			return nil, ErrThrottled
+		}
 		return nil, ErrBadCredentials
 	}
 	if err != nil {

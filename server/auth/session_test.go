@@ -230,11 +230,38 @@ func TestRepeatedAppPasswordFailuresAreThrottled(t *testing.T) {
 	if code := try("guess-x"); code != http.StatusTooManyRequests {
 		t.Fatalf("sixth failure: %d, want 429", code)
 	}
-	// Even the right password waits until the window passes.
-	if code := try(secret); code != http.StatusTooManyRequests {
-		t.Fatalf("right password while throttled: %d, want 429", code)
+	// The owner's right password still works while their user name is
+	// throttled: a guesser cannot lock the agent's devices out.
+	if code := try(secret); code != http.StatusOK {
+		t.Fatalf("right password while the user name is throttled: %d, want 200", code)
 	}
-	k.RP.userThr.now = func() time.Time { return time.Now().Add(time.Hour) }
+}
+
+func TestThrottledAddressIsRefusedEvenWithTheRightPassword(t *testing.T) {
+	k := newLocalKaz(t, func(c *Config) { c.ThrottleUserFailures = 100; c.ThrottleAddressFailures = 3 })
+	_, secret, err := k.RP.store.CreateAppPassword(t.Context(), "alice", "phone", "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	try := func(pass string) int {
+		req, _ := http.NewRequest("GET", k.URL+"/api/me", nil)
+		req.SetBasicAuth("alice", pass)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	for i := 0; i < 3; i++ {
+		if code := try(fmt.Sprintf("guess-%d", i)); code != http.StatusUnauthorized {
+			t.Fatalf("attempt %d: %d", i, code)
+		}
+	}
+	if code := try(secret); code != http.StatusTooManyRequests {
+		t.Fatalf("right password from a throttled address: %d, want 429", code)
+	}
+	k.RP.addrThr.now = func() time.Time { return time.Now().Add(time.Hour) }
 	if code := try(secret); code != http.StatusOK {
 		t.Fatalf("after the window: %d", code)
 	}
