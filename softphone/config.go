@@ -65,6 +65,8 @@ type Config struct {
 	// audio (default "*43").
 	EchoNumber string `yaml:"echo_number"`
 	// SessionExpires is the RFC 4028 session interval (default 1800s).
+	// The refresher refreshes at half of it; when the PBX is the refresher
+	// and does not, Kaz hangs up at the interval minus min(32s, 1/3 of it).
 	SessionExpires time.Duration `yaml:"session_expires"`
 	// SessionMinSE is the smallest session interval Kaz accepts and
 	// announces in Min-SE (default 90s, the RFC 4028 minimum). A shorter

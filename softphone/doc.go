@@ -15,6 +15,20 @@
 // stream across hold, DTMF injection (RFC 4733) and a tab resuming the call
 // after a reload. The echo test number is answered by Kaz itself.
 //
+// The PBX leg is plain RTP/AVP, or SDES-SRTP (RFC 4568,
+// AES_CM_128_HMAC_SHA1_80 through pion/srtp) when the PBX offers
+// RTP/SAVP with a=crypto, or when phone.pbx_srtp makes Kaz offer it.
+//
+// Reconnection: when a tab's WebSocket drops, or its WebRTC connection
+// fails or disconnects while the WebSocket stays open (the tab then gets
+// a "state" message with reason "media-lost"), the PBX leg stays up for
+// the reconnection grace; a "resume" with a new offer rebinds the media,
+// otherwise the call ends with a BYE.
+//
+// Session timers (RFC 4028): when Kaz is the refresher it re-INVITEs at
+// half the interval; when the PBX is and does not refresh, Kaz sends BYE
+// at the interval minus min(32 s, interval/3).
+//
 // Security: SIP passwords are stored encrypted (AES-256-GCM, the user bound
 // as additional data) with a key file created 0600 in the data folder; they
 // are never sent to browsers nor logged. Outbound calls pass a dial-plan
