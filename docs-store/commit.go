@@ -52,52 +52,6 @@ type committer struct {
 	closed  bool
 	// stopped is closed when the running goroutine exits.
 	stopped chan struct{}
-	// inflight counts the Puts between their start and their job's end;
-	// peak is its highest value since the last batch started.
-	inflight, peak int
-}
-
-// gatherDelay is how long the committer waits for the writers it expects
-// (as many as were recently in flight) before starting a batch: a batch of
-// the files of all parallel clients costs about the fsyncs of one file.
-const gatherDelay = time.Millisecond
-
-// enter and leave count a Put in flight.
-func (c *committer) enter() {
-	c.mu.Lock()
-	c.inflight++
-	c.peak = max(c.peak, c.inflight)
-	c.mu.Unlock()
-}
-
-func (c *committer) leave() {
-	c.mu.Lock()
-	c.inflight--
-	c.mu.Unlock()
-}
-
-// gather waits, at most gatherDelay, until as many jobs as writers were
-// recently in flight are queued.
-func (c *committer) gather() {
-	deadline := time.Now().Add(gatherDelay)
-	for {
-		c.mu.Lock()
-		n, want := len(c.queue), c.peak
-		c.mu.Unlock()
-		left := time.Until(deadline)
-		if n == 0 || n >= want || n >= maxBatch || left <= 0 {
-			break
-		}
-		t := time.NewTimer(left)
-		select {
-		case <-c.wake:
-		case <-t.C:
-		}
-		t.Stop()
-	}
-	c.mu.Lock()
-	c.peak = c.inflight
-	c.mu.Unlock()
 }
 
 func newCommitter(s *Store) *committer {
@@ -175,7 +129,6 @@ func (c *committer) run(stopped chan struct{}) {
 	idle := time.NewTimer(committerIdle)
 	defer idle.Stop()
 	for {
-		c.gather()
 		batch := c.take()
 		if len(batch) == 0 {
 			c.mu.Lock()

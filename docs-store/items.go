@@ -221,8 +221,6 @@ func (s *Store) Put(ctx context.Context, p *auth.Principal, lib, path string, r 
 	}
 	s.gcMu.RLock()
 	defer s.gcMu.RUnlock()
-	s.commits.enter()
-	defer s.commits.leave()
 	var (
 		hash   string
 		n      int64

@@ -89,6 +89,7 @@ func docsErr(err error) error {
 		{docstore.ErrIncomplete, http.StatusBadRequest, "the upload did not arrive whole; nothing was changed"},
 		{docstore.ErrTooLarge, http.StatusBadRequest, "the upload is longer than announced; nothing was changed"},
 		{docstore.ErrInvalidName, http.StatusBadRequest, "invalid name (forbidden characters, reserved or too long)"},
+		{docstore.ErrCaseClash, http.StatusConflict, "another item in this folder has the same name with different upper and lower case"},
 		{docstore.ErrConflict, http.StatusConflict, "the parent folder does not exist, or the operation conflicts"},
 		{docstore.ErrIsDir, http.StatusConflict, "this is a folder"},
 		{docstore.ErrNotDir, http.StatusConflict, "this is not a folder"},

@@ -1,6 +1,7 @@
 package softphone
 
 import (
+	"fmt"
 	"runtime"
 	"strings"
 	"testing"
@@ -79,3 +80,64 @@ func TestLeakCheckSeesAStrayGoroutine(t *testing.T) {
 }
 
 func strayGoroutine(stop chan struct{}) { <-stop }
+
+// countGoroutines counts the goroutines whose stack mentions any of subs.
+func countGoroutines(subs ...string) int {
+	n := 0
+	for _, g := range leakedGoroutines() {
+		for _, s := range subs {
+			if strings.Contains(g, s) {
+				n++
+				break
+			}
+		}
+	}
+	return n
+}
+
+// A long-running server must not keep anything of a finished call: after
+// calls end (the Phone still running), the goroutines of WebRTC and of
+// the relay go back to what they were before.
+func TestFinishedCallsLeaveNoGoroutinesBehind(t *testing.T) {
+	_, tp, desk := setup(t, true)
+	alice := dialAgent(t, tp, "alice")
+	alice.expect("registration", func(m Message) bool { return m.State == "registered" })
+	watched := []string{"github.com/pion/", "kazhq/kaz/softphone.(*relay)", "kazhq/kaz/softphone.(*call)", "kazhq/kaz/softphone.(*mediaEngine)"}
+	before := countGoroutines(watched...)
+
+	callID := establishOutbound(t, alice, desk, deskExt)
+	alice.send(Message{Type: "hangup", CallID: callID})
+	alice.expectState(callID, "ended")
+	for i := 0; i < 2; i++ {
+		ref := fmt.Sprint("echo", i)
+		alice.send(Message{Type: "dial", Ref: ref, Number: "*43", SDP: alice.offer()})
+		st := alice.expect("state", func(m Message) bool { return m.Ref == ref })
+		ans := alice.expect("answer", func(m Message) bool { return m.CallID == st.CallID })
+		alice.setAnswer(ans.SDP)
+		alice.expectState(st.CallID, "active")
+		alice.send(Message{Type: "hangup", CallID: st.CallID})
+		alice.expectState(st.CallID, "ended")
+	}
+	alice.pc.Close() // the test's own browser peer
+	waitNoCalls(t, tp)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		n := countGoroutines(watched...)
+		if n <= before {
+			return
+		}
+		if time.Now().After(deadline) {
+			var sample []string
+			for _, g := range leakedGoroutines() {
+				for _, s := range watched {
+					if strings.Contains(g, s) && len(sample) < 4 {
+						sample = append(sample, g)
+						break
+					}
+				}
+			}
+			t.Fatalf("%d WebRTC/relay goroutines after the calls ended, %d before; e.g.:\n%s", n, before, strings.Join(sample, "\n\n"))
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
