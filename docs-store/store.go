@@ -24,7 +24,7 @@ type Store struct {
 	gcMu sync.RWMutex
 	// writeMu serializes this process's write transactions on SQLite,
 	// which has one writer: waiting here is immediate, while SQLITE_BUSY
-	// retries sleep.
+	// retries sleep. The committer holds it for a whole batch of Puts.
 	writeMu sync.Mutex
 	// commits batches Put's transactions (see commit.go).
 	commits *committer

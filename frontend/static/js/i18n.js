@@ -7,8 +7,8 @@
 //   });
 //   t('hello', {name: 'Awa'});  // "Bonjour Awa" (or "Hello Awa" in English)
 //
-// The language is kept in localStorage ("kaz.lang") and reflected in
-// <html lang>. A key missing in the current language falls back to French,
+// The language is kept in localStorage ("kaz.lang") and in the kaz_lang
+// cookie (shared with the sign-in pages), and reflected in <html lang>. A key missing in the current language falls back to French,
 // then to the key itself, so that a gap never breaks a page.
 
 export const LANGS = ['fr', 'en'];
@@ -18,7 +18,16 @@ const STORAGE_KEY = 'kaz.lang';
 let current = readStored();
 const listeners = new Set();
 
+// COOKIE carries the choice to the pages Kaz renders on the server (the
+// built-in provider's sign-in pages read it too), and back.
+const COOKIE = 'kaz_lang';
+
 function readStored() {
+  // The cookie holds the latest choice, made here or on a sign-in page.
+  if (typeof document !== 'undefined') {
+    const m = /(?:^|;\s*)kaz_lang=(fr|en)(?:;|$)/.exec(document.cookie || '');
+    if (m) return m[1];
+  }
   try {
     const v = localStorage.getItem(STORAGE_KEY);
     if (LANGS.includes(v)) return v;
@@ -26,6 +35,12 @@ function readStored() {
     // Storage may be disabled: keep the default.
   }
   return DEFAULT_LANG;
+}
+
+function storeCookie(l) {
+  if (typeof document === 'undefined') return;
+  const secure = location.protocol === 'https:' ? '; Secure' : '';
+  document.cookie = `${COOKIE}=${l}; Path=/; Max-Age=31536000; SameSite=Lax${secure}`;
 }
 
 function reflect() {
@@ -53,6 +68,7 @@ export function setLang(l) {
   } catch {
     // Not persisted; the choice still holds for this page.
   }
+  storeCookie(l);
   reflect();
   for (const fn of [...listeners]) {
     try {
