@@ -202,17 +202,20 @@ func (c *committer) commit(ctx context.Context, conn *sql.Conn, batch []*commitJ
 	}
 	// One fsync per blob folder makes the batch's names durable before
 	// the transaction that references them.
-	synced := map[string]error{}
+	synced := map[string]*dirSync{}
+	for _, j := range batch {
+		if j.dir != "" && j.err == nil && synced[j.dir] == nil {
+			ds := &dirSync{}
+			synced[j.dir] = ds
+			wg.Go(func() { ds.err = syncDir(j.dir) })
+		}
+	}
+	wg.Wait()
 	for _, j := range batch {
 		if j.dir == "" || j.err != nil {
 			continue
 		}
-		err, ok := synced[j.dir]
-		if !ok {
-			err = syncDir(j.dir)
-			synced[j.dir] = err
-		}
-		if err != nil {
+		if err := synced[j.dir].err; err != nil {
 			j.err = fmt.Errorf("docstore: sync blob folder: %w", err)
 		}
 	}
@@ -284,5 +287,8 @@ func (c *committer) singleTx(ctx context.Context, conn *sql.Conn, j *commitJob) 
 	}
 	return nil
 }
+
+// dirSync is the outcome of one folder's fsync.
+type dirSync struct{ err error }
 
 var errClosed = errors.New("docstore: store closed")

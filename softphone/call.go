@@ -489,7 +489,8 @@ func (p *Phone) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 			tx.Respond(sip.NewResponseFromRequest(req, 400, "Bad SDP", nil))
 			return
 		}
-		if md.Proto != "RTP/AVP" && md.Proto != "RTP/SAVP" {
+		if strings.Contains(md.Proto, "SAVP") && md.Proto != "RTP/SAVP" {
+			// DTLS-SRTP (UDP/TLS/RTP/SAVP) toward the PBX is not spoken.
 			res := sip.NewResponseFromRequest(req, 488, "Not Acceptable Here", nil)
 			res.AppendHeader(sip.NewHeader("Warning", `302 kaz "Kaz accepts RTP/AVP or RTP/SAVP (SDES) toward the PBX"`))
 			tx.Respond(res)
@@ -1170,6 +1171,13 @@ func (c *call) onReinvite(req *sip.Request, tx sip.ServerTransaction) {
 			c.mu.Unlock()
 			tx.Respond(sip.NewResponseFromRequest(req, 488, "Not Acceptable Here", nil))
 			return
+		}
+		if c.srtp != nil && pm.Proto == "RTP/SAVP" {
+			if err := c.srtp.rekey(pm.Crypto); err != nil {
+				c.mu.Unlock()
+				tx.Respond(sip.NewResponseFromRequest(req, 488, "Not Acceptable Here", nil))
+				return
+			}
 		}
 		if pm.Addr.IsValid() && pm.Addr.Port() != 0 {
 			c.relay.setRemote(pm.Addr)

@@ -255,7 +255,7 @@ func TestPBXSRTPOfferToDeskPhoneRequiringSRTP(t *testing.T) {
 	c.mu.Lock()
 	keys := c.srtp
 	c.mu.Unlock()
-	if keys == nil || keys.rx == nil {
+	if keys == nil || keys.rx.Load() == nil {
 		t.Fatal("the call does not use SDES-SRTP toward the PBX")
 	}
 	time.Sleep(2 * time.Second) // let the desk phone record some agent audio
@@ -327,7 +327,7 @@ func TestSRTPOfferAndAnswerAgreeOnKeys(t *testing.T) {
 	}
 	ans := mediaDesc{Proto: "RTP/SAVP", Crypto: []string{pk.attr()}}
 	k, err := c.pbxSRTP(ans, false)
-	if err != nil || k == nil || k.rx == nil {
+	if err != nil || k == nil || k.rx.Load() == nil {
 		t.Fatalf("taking the answer: %+v, %v", k, err)
 	}
 	// What one encrypts, the other decrypts.
@@ -339,6 +339,21 @@ func TestSRTPOfferAndAnswerAgreeOnKeys(t *testing.T) {
 	dec, err := pk.decrypt(enc)
 	if err != nil || !strings.HasSuffix(string(dec), "hello") {
 		t.Fatalf("decrypt: %q, %v", dec, err)
+	}
+	// The PBX re-INVITEs with a new key under a new tag: Kaz follows.
+	pk2, _ := newSRTPKeys(4)
+	if err := k.rekey([]string{pk2.attr()}); err != nil || k.tag != 4 {
+		t.Fatalf("rekey: tag %d, %v", k.tag, err)
+	}
+	tx2, _ := srtp.CreateContext(pk2.local[:16], pk2.local[16:], srtp.ProtectionProfileAes128CmHmacSha1_80)
+	enc2, _ := tx2.EncryptRTP(nil, pkt, nil)
+	if dec, err := k.decrypt(enc2); err != nil || !strings.HasSuffix(string(dec), "hello") {
+		t.Fatalf("decrypt after rekey: %q, %v", dec, err)
+	}
+	old, _ := (&rtp.Packet{Header: rtp.Header{Version: 2, SequenceNumber: 2, SSRC: 9}, Payload: []byte("old")}).Marshal()
+	oldEnc, _ := pk.tx.EncryptRTP(nil, old, nil)
+	if _, err := k.decrypt(oldEnc); err == nil {
+		t.Error("a packet under the old PBX key still decrypts after the rekey")
 	}
 	// A plain answer to Kaz's SRTP offer is refused.
 	if _, err := c.pbxSRTP(mediaDesc{Proto: "RTP/AVP"}, false); err == nil {

@@ -1,6 +1,7 @@
 package softphone
 
 import (
+	"bytes"
 	"crypto/rand"
 	"encoding/base64"
 	"errors"
@@ -8,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/pion/srtp/v3"
 )
@@ -28,7 +30,9 @@ type srtpKeys struct {
 
 	txMu sync.Mutex
 	tx   *srtp.Context
-	rx   *srtp.Context // used by the PBX read loop only
+	// rx decrypts the PBX's packets (read loop); a re-INVITE with a new
+	// PBX key swaps it.
+	rx atomic.Pointer[srtp.Context]
 }
 
 // newSRTPKeys draws a fresh local master key and salt.
@@ -110,11 +114,34 @@ func (k *srtpKeys) start(remote []byte) error {
 	if err != nil {
 		return err
 	}
-	k.tx, k.rx = tx, rx
+	k.tx = tx
+	k.rx.Store(rx)
+	return nil
+}
+
+// rekey follows a new offer from the PBX in an established call (RFC 4568
+// §7.1.4: a re-INVITE may carry a new key): the PBX's key is replaced
+// when it changed, and Kaz answers under the new tag with its own key.
+// The caller holds the call's lock (tag and remote are read under it).
+func (k *srtpKeys) rekey(vals []string) error {
+	ca, ok := pickCrypto(vals)
+	if !ok {
+		return errNoCrypto
+	}
+	k.tag = ca.tag
+	if bytes.Equal(ca.key, k.remote) {
+		return nil
+	}
+	rx, err := srtp.CreateContext(ca.key[:16], ca.key[16:], srtp.ProtectionProfileAes128CmHmacSha1_80)
+	if err != nil {
+		return err
+	}
+	k.remote = ca.key
+	k.rx.Store(rx)
 	return nil
 }
 
 // decrypt authenticates and decrypts one SRTP packet from the PBX in place.
 func (k *srtpKeys) decrypt(pkt []byte) ([]byte, error) {
-	return k.rx.DecryptRTP(pkt, pkt, nil)
+	return k.rx.Load().DecryptRTP(pkt, pkt, nil)
 }

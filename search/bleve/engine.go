@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -19,8 +20,8 @@ import (
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/analysis"
 	"github.com/blevesearch/bleve/v2/mapping"
-	"github.com/blevesearch/bleve/v2/search/highlight/highlighter/html"
 	"github.com/blevesearch/bleve/v2/search/query"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/kazhq/kaz/search"
 )
@@ -259,38 +260,50 @@ func (e *Engine) Apply(ctx context.Context, b *search.Batch) error {
 		d := &b.Put[i]
 		get(d.Library).puts = append(get(d.Library).puts, d)
 	}
+	// Libraries are written in parallel (one Bleve batch each): analysis
+	// and segment building are CPU-bound and each shard waits for its own
+	// segment to be persisted, so the waits overlap.
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(max(1, runtime.GOMAXPROCS(0)))
 	for lib, w := range libs {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		idx, err := e.shard(lib, len(w.puts) > 0)
+		g.Go(func() error { return e.applyLibrary(gctx, lib, w.folders, w.deletes, w.puts) })
+	}
+	return g.Wait()
+}
+
+// applyLibrary writes one library's part of a batch as one Bleve batch,
+// which returns once persisted.
+func (e *Engine) applyLibrary(ctx context.Context, lib string, folders, deletes []string, puts []*search.Document) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	idx, err := e.shard(lib, len(puts) > 0)
+	if err != nil {
+		return err
+	}
+	if idx == nil {
+		return nil // nothing indexed in this library: nothing to delete
+	}
+	batch := idx.NewBatch()
+	for _, f := range folders {
+		ids, err := e.folderIDs(ctx, idx, f)
 		if err != nil {
 			return err
 		}
-		if idx == nil {
-			continue // nothing indexed in this library: nothing to delete
-		}
-		batch := idx.NewBatch()
-		for _, f := range w.folders {
-			ids, err := e.folderIDs(ctx, idx, f)
-			if err != nil {
-				return err
-			}
-			for _, id := range ids {
-				batch.Delete(id)
-			}
-		}
-		for _, id := range w.deletes {
+		for _, id := range ids {
 			batch.Delete(id)
 		}
-		for _, d := range w.puts {
-			if err := batch.Index(d.ID(), docFields(d)); err != nil {
-				return fmt.Errorf("bleve: index %q: %w", d.Path, err)
-			}
+	}
+	for _, id := range deletes {
+		batch.Delete(id)
+	}
+	for _, d := range puts {
+		if err := batch.Index(d.ID(), docFields(d)); err != nil {
+			return fmt.Errorf("bleve: index %q: %w", d.Path, err)
 		}
-		if err := idx.Batch(batch); err != nil {
-			return fmt.Errorf("bleve: write batch of %q: %w", lib, err)
-		}
+	}
+	if err := idx.Batch(batch); err != nil {
+		return fmt.Errorf("bleve: write batch of %q: %w", lib, err)
 	}
 	return nil
 }
@@ -538,7 +551,10 @@ func anyTerm(field string, values []string) query.Query {
 	return bleve.NewDisjunctionQuery(qs...)
 }
 
-var storedFields = []string{fLibrary, fPath, fName, fTitle, fAuthor, fType, fSize, fModified}
+var (
+	storedFields            = []string{fLibrary, fPath, fName, fTitle, fAuthor, fType, fSize, fModified}
+	storedFieldsWithContent = append(storedFields[:len(storedFields):len(storedFields)], fContent)
+)
 
 // Search runs q over the shards of the libraries q may search.
 func (e *Engine) Search(ctx context.Context, q search.Query) (*search.Result, error) {
@@ -596,8 +612,10 @@ func (e *Engine) run(ctx context.Context, alias bleve.IndexAlias, qp *search.Que
 		req.SortBy([]string{"-_score", "_id"})
 	}
 	if q.Text != "" {
-		req.Highlight = bleve.NewHighlightWithStyle(html.Name)
-		req.Highlight.AddField(fContent)
+		// Snippets: the page's hits only, cut from the stored content
+		// around the match locations (see snippet).
+		req.Fields = storedFieldsWithContent
+		req.IncludeLocations = true
 	}
 	if q.Facets {
 		req.AddFacet(search.FacetLibrary, bleve.NewFacetRequest(fLibrary, 20))
@@ -636,8 +654,8 @@ func (e *Engine) result(qp *search.Query, sr *bleve.SearchResult, offset int) *s
 		if s := str(h.Fields[fModified]); s != "" {
 			hit.Modified, _ = time.Parse(time.RFC3339Nano, s)
 		}
-		if frags := h.Fragments[fContent]; len(frags) > 0 {
-			hit.Snippet = frags[0]
+		if sn := snippet(str(h.Fields[fContent]), h.Locations[fContent]); sn != "" {
+			hit.Snippet = sn
 		} else if t := str(h.Fields[fTitle]); t != "" {
 			hit.Snippet = htmlEscape(t)
 		}
