@@ -271,6 +271,15 @@ export class PhoneClient extends EventTarget {
     if (m.state !== 'ringing') this.dropIncoming(c);
     if (m.state === 'ended') this.finish(c);
     this.changed();
+    // The server lost this tab's media (VPN hiccup, network change) but
+    // holds the call for a grace period: renegotiate at once, at most
+    // once every three seconds.
+    if (m.reason === 'media-lost' && m.state !== 'ended' && Date.now() - (c.lastResume || 0) > 3000) {
+      c.lastResume = Date.now();
+      const started = typeof c.started === 'number' ? new Date(c.started).toISOString() : c.started;
+      this.resume({call_id: c.id, direction: c.direction, number: c.number, name: c.name, state: m.state, started})
+        .catch((err) => console.warn('kaz: phone: resume after media loss failed', err));
+    }
   }
 
   onError(m) {
