@@ -20,6 +20,7 @@ import (
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/analysis"
 	"github.com/blevesearch/bleve/v2/mapping"
+	bsearch "github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/query"
 	"golang.org/x/sync/errgroup"
 
@@ -611,11 +612,15 @@ func (e *Engine) run(ctx context.Context, alias bleve.IndexAlias, qp *search.Que
 	} else {
 		req.SortBy([]string{"-_score", "_id"})
 	}
+	if q.SortOrder() == search.SortModified {
+		req.Score = "none" // the order ignores relevance: skip scoring
+	}
 	if q.Text != "" {
-		// Snippets: the page's hits only, cut from the stored content
-		// around the match locations (see snippet).
-		req.Fields = storedFieldsWithContent
-		req.IncludeLocations = true
+		// Snippets need match locations and the stored text, but only
+		// for the page's hits: asking for locations here would read the
+		// term vectors of every matching document. The page is loaded by
+		// a second search restricted to its hits (see loadPage).
+		req.Fields = nil
 	}
 	if q.Facets {
 		req.AddFacet(search.FacetLibrary, bleve.NewFacetRequest(fLibrary, 20))
@@ -634,7 +639,42 @@ func (e *Engine) run(ctx context.Context, alias bleve.IndexAlias, qp *search.Que
 	if err != nil {
 		return nil, fmt.Errorf("bleve: search: %w", err)
 	}
+	if q.Text != "" && len(sr.Hits) > 0 {
+		if err := loadPage(ctx, alias, bq, sr); err != nil {
+			return nil, err
+		}
+	}
 	return sr, nil
+}
+
+// loadPage fills the stored fields and the content match locations of
+// sr's hits with a second search of the same query restricted to their
+// ids. A hit deleted in between is dropped.
+func loadPage(ctx context.Context, alias bleve.IndexAlias, bq query.Query, sr *bleve.SearchResult) error {
+	ids := make([]string, len(sr.Hits))
+	for i, h := range sr.Hits {
+		ids[i] = h.ID
+	}
+	req := bleve.NewSearchRequestOptions(bleve.NewConjunctionQuery(bleve.NewDocIDQuery(ids), bq), len(ids), 0, false)
+	req.Fields = storedFieldsWithContent
+	req.IncludeLocations = true
+	page, err := alias.SearchInContext(ctx, req)
+	if err != nil {
+		return fmt.Errorf("bleve: load results: %w", err)
+	}
+	byID := make(map[string]*bsearch.DocumentMatch, len(page.Hits))
+	for _, h := range page.Hits {
+		byID[h.ID] = h
+	}
+	hits := sr.Hits[:0]
+	for _, h := range sr.Hits {
+		if p := byID[h.ID]; p != nil {
+			h.Fields, h.Locations = p.Fields, p.Locations
+			hits = append(hits, h)
+		}
+	}
+	sr.Hits = hits
+	return nil
 }
 
 func (e *Engine) result(qp *search.Query, sr *bleve.SearchResult, offset int) *search.Result {
