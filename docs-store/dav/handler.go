@@ -218,6 +218,8 @@ func fromStore(err error) *davError {
 		if _, reason, ok := strings.Cut(err.Error(), docstore.ErrInvalidName.Error()+": "); ok && reason != "" {
 			e.msg = "invalid name: " + reason
 		}
+	case errors.Is(err, docstore.ErrCaseClash):
+		e.code, e.msg = http.StatusConflict, "another item in this folder has the same name with different upper and lower case"
 	case errors.Is(err, docstore.ErrConflict), errors.Is(err, docstore.ErrNotDir):
 		e.code, e.msg = http.StatusConflict, "the parent folder does not exist"
 	case errors.Is(err, docstore.ErrIsDir):

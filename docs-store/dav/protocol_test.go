@@ -334,3 +334,19 @@ func TestIfHeaderEvaluation(t *testing.T) {
 		}
 	}
 }
+
+func TestNamesDifferingOnlyByCaseOrAccentFormAreOneFile(t *testing.T) {
+	e := newEnv(t, 0)
+	e.do(t, call{method: "PUT", path: "/dav/lib/Rapport.txt", body: "v1", want: 201}, nil)
+	r := e.do(t, call{method: "PUT", path: "/dav/lib/rapport.txt", body: "v2", want: 409}, nil)
+	if !strings.Contains(r.body, "upper and lower case") {
+		t.Errorf("case clash body = %q, want a plain explanation", r.body)
+	}
+	// macOS sends decomposed accents (NFD), Windows composed ones (NFC):
+	// both name the same file.
+	e.do(t, call{method: "PUT", path: "/dav/lib/R%C3%A9sum%C3%A9.txt", body: "nfc", want: 201}, nil)
+	e.do(t, call{method: "PUT", path: "/dav/lib/Re%CC%81sume%CC%81.txt", body: "nfd", want: 204}, nil)
+	if got := e.get(t, "/dav/lib/R%C3%A9sum%C3%A9.txt"); got != "nfd" {
+		t.Errorf("content under the composed name = %q, want the decomposed PUT's", got)
+	}
+}
