@@ -234,12 +234,8 @@ func indexKaz(ctx context.Context, dir string, docs []search.Document, batch int
 	}
 	start := time.Now()
 	for i := 0; i < len(docs); i += batch {
-		t := time.Now()
 		if err := eng.Apply(ctx, &search.Batch{Put: docs[i:min(i+batch, len(docs))]}); err != nil {
 			log.Fatal(err)
-		}
-		if os.Getenv("KAZ_BENCH_TRACE") != "" {
-			fmt.Fprintf(os.Stderr, "batch %d: %v\n", i/batch, time.Since(t))
 		}
 	}
 	return eng, float64(len(docs)) / time.Since(start).Seconds()

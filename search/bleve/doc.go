@@ -8,8 +8,12 @@
 // exactly, as a prefix when it is being typed (the last word without a
 // space after it) or long (8+ letters: télétravail finds
 // télétravailleurs), and — only when nothing matches otherwise — with one
-// typo for words of 5+ letters. Phrases use positions; snippets come from
-// Bleve's HTML highlighter, which escapes the text around <mark> tags.
+// typo for words of 5+ letters. Phrases use positions. Snippets are cut
+// by Kaz (snippet.go) from the stored text around the densest group of
+// match locations, escaped around <mark> tags; the locations and stored
+// fields are read only for the page's hits, by a second search restricted
+// to their ids (reading term vectors for every match was the cost of
+// two-word queries).
 //
 // Security: a shard holds only its library's documents (documents are
 // routed by Document.Library), and a search opens only the shards of the
@@ -17,5 +21,6 @@
 // folders are named from a hash of the library name: any name is safe.
 //
 // Durability: Bleve's scorch returns from a batch once it is persisted,
-// which lets the indexer move its cursor right after Apply.
+// which lets the indexer move its cursor right after Apply. Apply writes
+// the libraries of a batch in parallel, each as one Bleve batch.
 package bleve
