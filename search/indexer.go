@@ -29,6 +29,18 @@ var migrations = []string{
 		reason TEXT NOT NULL,
 		at TEXT NOT NULL,
 		PRIMARY KEY (library, path))`,
+	// Reindex requests from "kaz admin reindex" while a server holds the
+	// embedded index: see reindexreq.go.
+	`CREATE TABLE search_reindex_requests (
+		id INTEGER PRIMARY KEY AUTOINCREMENT,
+		library TEXT NOT NULL DEFAULT '',
+		requested_at TEXT NOT NULL,
+		requested_by TEXT NOT NULL,
+		started_at TEXT NOT NULL DEFAULT '',
+		finished_at TEXT NOT NULL DEFAULT '',
+		done INTEGER NOT NULL DEFAULT 0,
+		total INTEGER NOT NULL DEFAULT 0,
+		error TEXT NOT NULL DEFAULT '')`,
 }
 
 // Indexer follows the source's change outbox from a cursor persisted in

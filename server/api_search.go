@@ -1,7 +1,6 @@
 package server
 
 import (
-	"context"
 	"errors"
 	"net/http"
 	"strconv"
@@ -231,31 +230,11 @@ func (s *Server) apiSearchReindex(w http.ResponseWriter, r *http.Request) error 
 	}
 	lib := r.URL.Query().Get("library")
 	sp.mu.Lock()
+	defer sp.mu.Unlock()
 	if sp.reindex != nil && sp.reindex.Running {
-		sp.mu.Unlock()
 		return httperr.New(http.StatusConflict, "a reindex is already running", nil)
 	}
-	state := &reindexState{Library: lib, Running: true}
-	sp.reindex = state
-	sp.mu.Unlock()
-	sp.reindexW.Add(1)
-	go func() {
-		defer sp.reindexW.Done()
-		ctx, cancel := context.WithTimeout(sp.bg, 6*time.Hour)
-		defer cancel()
-		err := sp.ix.Reindex(ctx, lib, func(done, total int) {
-			sp.mu.Lock()
-			state.Done, state.Total = done, total
-			sp.mu.Unlock()
-		})
-		sp.mu.Lock()
-		state.Running = false
-		if err != nil {
-			state.Error = "the reindex failed: see the server log"
-			s.log.Error("reindex failed", "component", "search", "library", lib, "err", err)
-		}
-		sp.mu.Unlock()
-	}()
+	sp.startReindexLocked(s.log, lib, "admin page", nil, nil)
 	httperr.WriteJSON(w, http.StatusAccepted, map[string]any{"reindex": "started"})
 	return nil
 }

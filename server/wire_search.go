@@ -8,8 +8,10 @@ import (
 	"log/slog"
 	"os"
 	"sync"
+	"time"
 
 	docstore "github.com/kazhq/kaz/docs-store"
+	"github.com/kazhq/kaz/internal/sqldb"
 	"github.com/kazhq/kaz/search"
 	"github.com/kazhq/kaz/search/bleve"
 	"github.com/kazhq/kaz/search/meili"
@@ -40,7 +42,9 @@ type reindexState struct {
 	Done    int    `json:"done"`
 	Total   int    `json:"total"`
 	Running bool   `json:"running"`
-	Error   string `json:"error,omitempty"`
+	// By is who asked: "admin page" or "cli".
+	By    string `json:"requested_by,omitempty"`
+	Error string `json:"error,omitempty"`
 }
 
 // docSource adapts docstore to search.Source (search does not import
@@ -125,7 +129,104 @@ func (s *Server) initSearch(ctx context.Context) error {
 		}
 		return ix.Run(ctx)
 	})
+	s.tasks = append(s.tasks, func(ctx context.Context) error { return sp.serveReindexRequests(ctx, s.db, s.log) })
 	return nil
+}
+
+// startReindexLocked starts, in the background, the rebuild of lib (""
+// for every library) that the admin page's button and "kaz admin reindex"
+// run; sp.mu is held and no reindex runs. progress (may be nil) follows
+// it; end (may be nil) is called with its outcome.
+func (sp *searchPart) startReindexLocked(log *slog.Logger, lib, by string, progress search.Progress, end func(error)) {
+	state := &reindexState{Library: lib, Running: true, By: by}
+	sp.reindex = state
+	sp.reindexW.Add(1)
+	go func() {
+		defer sp.reindexW.Done()
+		ctx, cancel := context.WithTimeout(sp.bg, 6*time.Hour)
+		defer cancel()
+		log.Info("search index rebuild started", "component", "search", "library", lib, "requested_by", by)
+		err := sp.ix.Reindex(ctx, lib, func(done, total int) {
+			sp.mu.Lock()
+			state.Done, state.Total = done, total
+			sp.mu.Unlock()
+			if progress != nil {
+				progress(done, total)
+			}
+		})
+		sp.mu.Lock()
+		state.Running = false
+		if err != nil {
+			state.Error = "the reindex failed: see the server log"
+			log.Error("reindex failed", "component", "search", "library", lib, "requested_by", by, "err", err)
+		} else {
+			log.Info("search index rebuild finished", "component", "search", "library", lib, "documents", state.Total)
+		}
+		sp.mu.Unlock()
+		if end != nil {
+			end(err)
+		}
+	}()
+}
+
+// reindexRequestPoll is how often the server looks for reindex requests
+// from "kaz admin reindex".
+const reindexRequestPoll = time.Second
+
+// serveReindexRequests runs the reindexes that "kaz admin reindex" asks
+// for through the database while this server holds the index, recording
+// their progress in the request's row.
+func (sp *searchPart) serveReindexRequests(ctx context.Context, db *sqldb.DB, log *slog.Logger) error {
+	if err := search.AbandonReindexRequests(ctx, db, "the server stopped before the rebuild finished; run the command again"); err != nil {
+		log.Error("search: close abandoned reindex requests", "component", "search", "err", err)
+	}
+	t := time.NewTicker(reindexRequestPoll)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+		sp.mu.Lock()
+		if sp.reindex != nil && sp.reindex.Running {
+			sp.mu.Unlock()
+			continue // the request waits for the running rebuild to end
+		}
+		req, ok, err := search.ClaimReindexRequest(ctx, db)
+		if err != nil || !ok {
+			sp.mu.Unlock()
+			if err != nil && ctx.Err() == nil {
+				log.Error("search: read reindex requests", "component", "search", "err", err)
+			}
+			continue
+		}
+		var last time.Time
+		progress := func(done, total int) {
+			if done < total && time.Since(last) < 200*time.Millisecond {
+				return
+			}
+			last = time.Now()
+			if err := search.ReindexProgress(context.WithoutCancel(ctx), db, req.ID, done, total); err != nil {
+				log.Warn("search: record reindex progress", "component", "search", "err", err)
+			}
+		}
+		end := func(err error) {
+			msg := ""
+			switch {
+			case err == nil:
+			case sp.bg.Err() != nil:
+				msg = "the server stopped before the rebuild finished; run the command again"
+			default:
+				msg = "the rebuild failed: " + err.Error()
+			}
+			if err := search.FinishReindexRequest(context.WithoutCancel(ctx), db, req.ID, msg); err != nil {
+				log.Error("search: record end of reindex", "component", "search", "err", err)
+			}
+		}
+		sp.startReindexLocked(log, req.Library, req.RequestedBy, progress, end)
+		sp.mu.Unlock()
+	}
 }
 
 // OpenEngine opens the engine cfg selects. dataIndex is the default folder

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -11,7 +12,9 @@ import (
 	"time"
 
 	docstore "github.com/kazhq/kaz/docs-store"
+	"github.com/kazhq/kaz/internal/sqldb"
 	"github.com/kazhq/kaz/search"
+	"github.com/kazhq/kaz/search/bleve"
 	"github.com/kazhq/kaz/server"
 )
 
@@ -25,9 +28,9 @@ func init() {
 const reindexUsage = `Usage:
   kaz admin reindex [--library NAME]
       rebuild the search index from the document libraries, showing a
-      progress bar and the time left. The embedded index is locked by a
-      running server: stop it first, or use the Reindex button of the
-      search administration page.
+      progress bar and the time left. While a server runs (it holds the
+      embedded index), the command asks it to rebuild and follows its
+      progress; interrupting the command leaves that rebuild running.
 `
 
 // docsBlobDir is where the document store keeps contents (as the server
@@ -72,9 +75,16 @@ func adminReindex(ctx context.Context, e *adminEnv, args []string) error {
 			return fmt.Errorf("no library named %q", *library)
 		}
 	}
+	what := "every library"
+	if *library != "" {
+		what = "library " + *library
+	}
 	engine, cursor, _, err := server.OpenEngine(ctx, e.cfg.Search, filepath.Join(e.cfg.Server.Data, "index"), e.log)
+	if errors.Is(err, bleve.ErrInUse) {
+		return reindexThroughServer(ctx, e, db, *library, what)
+	}
 	if err != nil {
-		return fmt.Errorf("open the search index (stop the running server first): %w", err)
+		return fmt.Errorf("open the search index: %w", err)
 	}
 	defer engine.Close()
 	ix, err := search.NewIndexer(ctx, db, engine, server.NewSearchSource(st), cursor, e.cfg.Search, e.log)
@@ -88,15 +98,103 @@ func adminReindex(ctx context.Context, e *adminEnv, args []string) error {
 		return err
 	}
 	bar.finish()
-	what := "every library"
-	if *library != "" {
-		what = "library " + *library
-	}
 	fmt.Fprintf(e.stdout, "Search index rebuilt for %s: %d documents in %s.\n", what, bar.total, time.Since(start).Round(time.Millisecond))
 	if _, n, err := ix.Failures(ctx, 1); err == nil && n > 0 {
 		fmt.Fprintf(e.stdout, "%d documents could not be read and are findable by name only (see the search administration page).\n", n)
 	}
 	return nil
+}
+
+// reindexPoll is how often the command reads the progress of a rebuild
+// the server runs for it.
+var reindexPoll = 250 * time.Millisecond
+
+// reindexThroughServer asks the running server, which holds the embedded
+// index, to rebuild it (a request row in the shared database), then
+// follows the progress the server records in that row. Interrupting the
+// command leaves the server's rebuild running.
+func reindexThroughServer(ctx context.Context, e *adminEnv, db *sqldb.DB, library, what string) error {
+	if err := search.MigrateDB(ctx, db); err != nil {
+		return err
+	}
+	id, err := search.RequestReindex(ctx, db, library, "cli")
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stderr, "A running Kaz server holds the search index: it will rebuild %s (request %d).\n", what, id)
+	var bar *progressBar
+	waiting := false
+	indexDir := filepath.Join(e.cfg.Server.Data, "index")
+	if e.cfg.Search.Path != "" {
+		indexDir = e.cfg.Search.Path
+	}
+	lastCheck := time.Now()
+	t := time.NewTicker(reindexPoll)
+	defer t.Stop()
+	for {
+		// WithoutCancel: the last read after Ctrl-C still says where the
+		// rebuild stands.
+		req, err := search.GetReindexRequest(context.WithoutCancel(ctx), db, id)
+		if err != nil {
+			if bar != nil {
+				bar.finish()
+			}
+			return err
+		}
+		switch {
+		case req.Pending() && !waiting:
+			fmt.Fprintln(e.stderr, "Waiting for the server to start the rebuild…")
+			waiting = true
+		case !req.Started.IsZero():
+			if bar == nil {
+				bar = newProgressBar(e.stderr, time.Now)
+				bar.start = req.Started
+			}
+			bar.update(req.Done, req.Total)
+		}
+		if req.Finished.IsZero() && time.Since(lastCheck) > 2*time.Second {
+			// A server that stops leaves the request unanswered: say so
+			// rather than wait for ever.
+			lastCheck = time.Now()
+			if !bleve.InUse(indexDir) {
+				msg := "the server stopped before the rebuild finished; run the command again"
+				if req.Pending() {
+					msg = "the server stopped before it started the rebuild; run the command again"
+				}
+				if err := search.FinishReindexRequest(context.WithoutCancel(ctx), db, id, msg); err != nil {
+					return err
+				}
+				continue
+			}
+		}
+		if !req.Finished.IsZero() {
+			if bar != nil {
+				bar.finish()
+			}
+			if req.Error != "" {
+				return fmt.Errorf("the server could not rebuild the search index: %s", req.Error)
+			}
+			fmt.Fprintf(e.stdout, "Search index rebuilt by the running server for %s: %d documents in %s.\n", what, req.Total, req.Finished.Sub(req.Started).Round(time.Millisecond))
+			var n int
+			if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM search_failures`).Scan(&n); err == nil && n > 0 {
+				fmt.Fprintf(e.stdout, "%d documents could not be read and are findable by name only (see the search administration page).\n", n)
+			}
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			if bar != nil {
+				bar.finish()
+			}
+			if req.Pending() {
+				fmt.Fprintf(e.stderr, "Stopped following; the server will still rebuild the index when it is free (request %d). Follow it on the search administration page.\n", id)
+			} else {
+				fmt.Fprintf(e.stderr, "Stopped following; the server goes on rebuilding the index (request %d). Follow it on the search administration page.\n", id)
+			}
+			return errors.New("interrupted; the server's rebuild goes on")
+		case <-t.C:
+		}
+	}
 }
 
 // progressBar draws "[#####-----]  45%  4500/10000  1200 docs/s  ETA 4s"

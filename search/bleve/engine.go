@@ -54,7 +54,12 @@ type Engine struct {
 	mu     sync.RWMutex
 	shards map[string]bleve.Index // by library
 	closed bool
+	lock   *os.File // held while open: see lockDir
 }
+
+// ErrInUse is returned by Open when another process (a running server)
+// holds the indexes.
+var ErrInUse = errors.New("bleve: the search index is in use by another Kaz process")
 
 // Open opens (creating when needed) the indexes under dir. It fails when
 // another process holds them (the server, while an admin command runs).
@@ -72,6 +77,9 @@ func Open(ctx context.Context, dir string, log *slog.Logger) (*Engine, error) {
 	e := &Engine{dir: dir, log: log, mapping: m, shards: map[string]bleve.Index{}, text: m.AnalyzerNamed(analyzerText)}
 	if e.text == nil {
 		return nil, errors.New("bleve: text analyzer missing")
+	}
+	if e.lock, err = lockDir(dir); err != nil {
+		return nil, err
 	}
 	entries, err := os.ReadDir(dir)
 	if err != nil {
@@ -228,6 +236,10 @@ func (e *Engine) Close() error {
 		}
 	}
 	e.shards = map[string]bleve.Index{}
+	if e.lock != nil {
+		errs = append(errs, e.lock.Close()) // releases the lock
+		e.lock = nil
+	}
 	return errors.Join(errs...)
 }
 
