@@ -77,7 +77,7 @@ type LogConfig struct {
 
 // DatabaseConfig is the "database:" section.
 type DatabaseConfig struct {
-	// Driver is "sqlite" (default) or "postgres".
+	// Driver is "sqlite" (the only one built so far; "postgres" is planned).
 	Driver string `yaml:"driver"`
 	// DSN is the SQLite file (default DATA/kaz.db) or PostgreSQL URL.
 	DSN string `yaml:"dsn" secret:"true"`
@@ -336,7 +336,9 @@ func (c *Config) Validate() error {
 		add("log.level: %q is not debug, info, warn or error", c.Log.Level)
 	}
 	switch c.Database.Driver {
-	case "sqlite", "postgres":
+	case "sqlite":
+	case "postgres":
+		add("database.driver: postgres is not built into this release yet (the SQL is kept portable for it); use sqlite")
 	default:
 		add("database.driver: %q is not sqlite or postgres", c.Database.Driver)
 	}
