@@ -27,7 +27,6 @@ const t = translator({
     mfa_intro: 'Un second facteur (application d’authentification ou clé de sécurité) protège votre compte même si votre mot de passe est connu.',
     mfa_missing: 'La gestion des seconds facteurs n’est pas encore disponible sur ce serveur. Adressez-vous à votre service informatique.',
     apppass: 'Mots de passe d’application',
-    apppass_intro: 'Pour les logiciels qui ne savent pas utiliser la connexion de Kaz : lecteur réseau WebDAV, suite bureautique, rclone. Chaque mot de passe est affiché une seule fois et peut être révoqué à tout moment.',
     apppass_missing: 'La gestion des mots de passe d’application n’est pas encore disponible sur ce serveur. Adressez-vous à votre service informatique.',
     part_failed: 'Cette partie n’a pas pu s’afficher.',
     m_session: 'Navigateur, via le fournisseur d’identité',
@@ -68,7 +67,6 @@ const t = translator({
     mfa_intro: 'A second factor (authenticator app or security key) protects your account even if someone knows your password.',
     mfa_missing: 'Managing second factors is not available on this server yet. Ask your IT team.',
     apppass: 'App passwords',
-    apppass_intro: 'For software that cannot use the Kaz sign-in: WebDAV network drive, office suite, rclone. Each password is shown once and can be revoked at any time.',
     apppass_missing: 'Managing app passwords is not available on this server yet. Ask your IT team.',
     part_failed: 'This part could not be shown.',
     m_session: 'Browser, through the identity provider',
@@ -151,7 +149,6 @@ export async function render(root, ctx) {
       mfaBox),
     el('section', {class: 'card', 'aria-labelledby': 'acc-ap'},
       el('h2', {id: 'acc-ap'}, t('apppass')),
-      el('p', {class: 'muted'}, t('apppass_intro')),
       apBox));
 
   await Promise.all([
