@@ -149,6 +149,15 @@ func (s *Server) libJSON(l docstore.Library) libraryJSON {
 	return libraryJSON{Library: l, DavURL: s.davURL(l.Name, "/"), Available: avail}
 }
 
+// writeLibraries answers {"libraries": […]} with each library's JSON form.
+func (s *Server) writeLibraries(w http.ResponseWriter, libs []docstore.Library) {
+	out := make([]libraryJSON, 0, len(libs))
+	for _, l := range libs {
+		out = append(out, s.libJSON(l))
+	}
+	httperr.WriteJSON(w, http.StatusOK, map[string]any{"libraries": out})
+}
+
 func (s *Server) apiLibraries(w http.ResponseWriter, r *http.Request) error {
 	st, p, err := s.docsCall(r)
 	if err != nil {
@@ -158,11 +167,7 @@ func (s *Server) apiLibraries(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return docsErr(err)
 	}
-	out := make([]libraryJSON, 0, len(libs))
-	for _, l := range libs {
-		out = append(out, s.libJSON(l))
-	}
-	httperr.WriteJSON(w, http.StatusOK, map[string]any{"libraries": out})
+	s.writeLibraries(w, libs)
 	return nil
 }
 
@@ -708,11 +713,7 @@ func (s *Server) apiAdminLibraries(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return docsErr(err)
 	}
-	out := make([]libraryJSON, 0, len(libs))
-	for _, l := range libs {
-		out = append(out, s.libJSON(l))
-	}
-	httperr.WriteJSON(w, http.StatusOK, map[string]any{"libraries": out})
+	s.writeLibraries(w, libs)
 	return nil
 }
 

@@ -270,8 +270,15 @@ func extractDOCX(ctx context.Context, data []byte, lim Limits) (Text, error) {
 	parts := append([]*zip.File{main}, p.glob("word/header*.xml")...)
 	parts = append(parts, p.glob("word/footer*.xml")...)
 	parts = append(parts, p.glob("word/footnotes.xml")...)
+	return p.ooxmlText(ctx, parts, wordRules, out)
+}
+
+// ooxmlText reads the text of parts, in order, one paragraph break between
+// parts, then the package's core properties (title, author).
+func (p *pkg) ooxmlText(ctx context.Context, parts []*zip.File, rules xmlRules, out *textBuf) (Text, error) {
+	var t Text
 	for _, f := range parts {
-		if err := p.xmlText(ctx, f, wordRules, out); err != nil {
+		if err := p.xmlText(ctx, f, rules, out); err != nil {
 			return t, err
 		}
 		out.sep("\n")
@@ -295,17 +302,7 @@ func extractPPTX(ctx context.Context, data []byte, lim Limits) (Text, error) {
 		return t, errors.New("extract: not a PowerPoint presentation (no slides)")
 	}
 	slides = append(slides, p.glob("ppt/notesSlides/notesSlide*.xml")...)
-	for _, f := range slides {
-		if err := p.xmlText(ctx, f, drawRules, out); err != nil {
-			return t, err
-		}
-		out.sep("\n")
-	}
-	if err := p.coreProps(ctx, "docProps/core.xml", &t); err != nil {
-		return t, err
-	}
-	t.Body = out.String()
-	return t, nil
+	return p.ooxmlText(ctx, slides, drawRules, out)
 }
 
 func extractXLSX(ctx context.Context, data []byte, lim Limits) (Text, error) {
@@ -322,17 +319,7 @@ func extractXLSX(ctx context.Context, data []byte, lim Limits) (Text, error) {
 	}
 	// Shared strings hold the text; sheets add inline strings and numbers
 	// (shared-string indexes appear as numbers too: harmless).
-	for _, f := range append(parts, sheets...) {
-		if err := p.xmlText(ctx, f, sheetRules, out); err != nil {
-			return t, err
-		}
-		out.sep("\n")
-	}
-	if err := p.coreProps(ctx, "docProps/core.xml", &t); err != nil {
-		return t, err
-	}
-	t.Body = out.String()
-	return t, nil
+	return p.ooxmlText(ctx, append(parts, sheets...), sheetRules, out)
 }
 
 func extractODF(ctx context.Context, data []byte, lim Limits) (Text, error) {
