@@ -324,11 +324,18 @@ type emptyContent struct{ *bytes.Reader }
 
 func (emptyContent) Close() error { return nil }
 
-// openBlob opens a content; the empty content needs no blob (the files a
-// LOCK creates on unmapped paths are empty).
-func (s *Store) openBlob(ctx context.Context, hash string) (io.ReadSeekCloser, error) {
+// openBlob opens a content of size bytes: the empty content needs no blob
+// (the files a LOCK creates on unmapped paths are empty), a small one is
+// in the database (smallblob.go), unless it was written before.
+func (s *Store) openBlob(ctx context.Context, hash string, size int64) (io.ReadSeekCloser, error) {
 	if hash == emptyHash {
 		return emptyContent{bytes.NewReader(nil)}, nil
+	}
+	if size <= smallBlobMax {
+		f, err := s.openSmall(ctx, hash)
+		if f != nil || err != nil {
+			return f, err
+		}
 	}
 	return s.blobs.Open(ctx, hash)
 }

@@ -47,7 +47,9 @@
 //
 // Put streams the body into a temporary file of the blob store, hashing it
 // (sha256), and checks the announced size (a short body is ErrIncomplete and
-// changes nothing). It then hands the content and its transaction (the
+// changes nothing). A body of at most 32 KiB is read into memory instead and
+// stored in the database by the Put's own transaction (smallblob.go): no
+// file, no file system sync, one WAL fsync shared by the commit group. It then hands the content and its transaction (the
 // item's metadata, the previous content as a version, the audit record and
 // a change event) to the store's committer, which groups the Puts waiting
 // at that moment: it syncs their contents (in parallel), names each by its

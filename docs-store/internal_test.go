@@ -124,8 +124,13 @@ func FuzzCleanPath(f *testing.F) {
 	})
 }
 
-func countBlobs(t *testing.T, dir string) int {
+// countContents counts the contents kept: blob files under dir and small
+// contents in the database.
+func countContents(t *testing.T, s *Store, dir string) int {
 	n := 0
+	if err := s.db.QueryRow(`SELECT COUNT(*) FROM docs_small_blobs`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
 	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err == nil && !d.IsDir() && validHash(d.Name()) {
 			n++
@@ -135,13 +140,25 @@ func countBlobs(t *testing.T, dir string) int {
 	return n
 }
 
+// TestCollectGarbageRemovesOnlyUnreferencedBlobs runs for small contents
+// (kept in the database) and bigger ones (blob files) alike.
 func TestCollectGarbageRemovesOnlyUnreferencedBlobs(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		pad  int
+	}{{"small contents in the database", 0}, {"contents in the blob store", smallBlobMax}} {
+		t.Run(tc.name, func(t *testing.T) { testCollectGarbage(t, tc.pad) })
+	}
+}
+
+func testCollectGarbage(t *testing.T, pad int) {
+	content := func(s string) string { return strings.Repeat("-", pad) + s }
 	cfg := DefaultConfig()
 	cfg.BlobGrace = time.Nanosecond
 	s, dir := newTestStore(t, cfg, nil)
 	ctx := t.Context()
 	put := func(path, body string) {
-		if _, _, err := s.Put(ctx, editor, "docs", path, strings.NewReader(body), PutOptions{Size: -1}); err != nil {
+		if _, _, err := s.Put(ctx, editor, "docs", path, strings.NewReader(content(body)), PutOptions{Size: -1}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -152,7 +169,7 @@ func TestCollectGarbageRemovesOnlyUnreferencedBlobs(t *testing.T) {
 	if err := s.Delete(ctx, editor, "docs", "/c", WriteOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	if got := countBlobs(t, dir); got != 3 {
+	if got := countContents(t, s, dir); got != 3 {
 		t.Fatalf("blobs before = %d, want 3", got)
 	}
 	if n, err := s.CollectGarbage(ctx); err != nil || n != 0 {
@@ -164,7 +181,7 @@ func TestCollectGarbageRemovesOnlyUnreferencedBlobs(t *testing.T) {
 	if n, err := s.CollectGarbage(ctx); err != nil || n != 1 {
 		t.Fatalf("collect after emptying the bin = %d, %v; want 1", n, err)
 	}
-	if got := countBlobs(t, dir); got != 2 {
+	if got := countContents(t, s, dir); got != 2 {
 		t.Errorf("blobs after = %d, want 2", got)
 	}
 	// What remains is readable.
@@ -175,7 +192,7 @@ func TestCollectGarbageRemovesOnlyUnreferencedBlobs(t *testing.T) {
 		}
 		b, _ := io.ReadAll(f)
 		f.Close()
-		if string(b) != "two" {
+		if string(b) != content("two") {
 			t.Errorf("%s = %q", p, b)
 		}
 	}
@@ -195,7 +212,7 @@ func TestCollectGarbageSparesFreshBlobs(t *testing.T) {
 	if n, err := s.CollectGarbage(t.Context()); err != nil || n != 0 {
 		t.Errorf("collect = %d, %v", n, err)
 	}
-	if countBlobs(t, dir) != 1 {
+	if countContents(t, s, dir) != 1 {
 		t.Error("fresh blob removed")
 	}
 }
@@ -235,7 +252,7 @@ func TestMaintainPurgesOldTrashAndExpiredLocks(t *testing.T) {
 	if n != 0 {
 		t.Errorf("expired locks left: %d", n)
 	}
-	if got := countBlobs(t, dir); got != 1 { // "l"; the unused empty content went
+	if got := countContents(t, s, dir); got != 1 { // "l"; the unused empty content went
 		t.Errorf("blobs = %d, want 1", got)
 	}
 	ctx2, cancel := context.WithCancel(ctx)
@@ -270,7 +287,8 @@ func TestPutOnFullDiskChangesNothing(t *testing.T) {
 	var before int64
 	s.db.QueryRow(`SELECT COALESCE(MAX(seq), 0) FROM docs_changes`).Scan(&before)
 	s.blobs = failingBlobs{disk}
-	_, _, err := s.Put(ctx, editor, "docs", "/a", strings.NewReader("lost"), PutOptions{Size: 4})
+	lost := strings.Repeat("lost", smallBlobMax) // bigger than a small content
+	_, _, err := s.Put(ctx, editor, "docs", "/a", strings.NewReader(lost), PutOptions{Size: int64(len(lost))})
 	if err == nil || errors.Is(err, ErrIncomplete) {
 		t.Fatalf("Put on a full disk = %v, want a storage error", err)
 	}

@@ -148,7 +148,7 @@ func (s *Store) OpenFile(ctx context.Context, p *auth.Principal, lib, path strin
 	if it.IsDir {
 		return nil, it, fmt.Errorf("docstore: open %s%s: %w", l.name, cp, ErrIsDir)
 	}
-	f, err := s.openBlob(ctx, it.Hash)
+	f, err := s.openBlob(ctx, it.Hash, it.Size)
 	if err != nil {
 		return nil, it, err
 	}
@@ -223,17 +223,28 @@ func (s *Store) Put(ctx context.Context, p *auth.Principal, lib, path string, r 
 	defer s.gcMu.RUnlock()
 	var (
 		hash   string
-		n      int64
 		staged stagedBlob
 	)
-	if st, ok := s.blobs.(stager); ok {
-		// The committer syncs and names the content with its batch.
-		staged, n, err = st.stage(ctx, r, opts.Size)
-		if err == nil {
-			hash = staged.hash()
+	small, rest, n, err := readSmall(ctx, r, opts.Size)
+	switch {
+	case err != nil:
+	case small != nil:
+		// Stored by the commit's transaction itself (smallblob.go).
+		staged, hash = small, small.hash()
+		defer small.release()
+	default:
+		// rest is r, or what was read of a body of unknown length and the
+		// rest of it: opts.Size (-1) still holds.
+		size := opts.Size
+		if st, ok := s.blobs.(stager); ok {
+			// The committer syncs and names the content with its batch.
+			staged, n, err = st.stage(ctx, rest, size)
+			if err == nil {
+				hash = staged.hash()
+			}
+		} else {
+			hash, n, err = s.blobs.Write(ctx, rest, size)
 		}
-	} else {
-		hash, n, err = s.blobs.Write(ctx, r, opts.Size)
 	}
 	if err != nil {
 		return Item{}, false, fmt.Errorf("docstore: put %s%s: %w", l.name, cp, err)
@@ -253,6 +264,11 @@ func (s *Store) Put(ctx context.Context, p *auth.Principal, lib, path string, r 
 			return err
 		}
 		created = cur == nil || cur.LockedEmpty
+		if small != nil {
+			if err := s.storeSmall(ctx, tx, small); err != nil {
+				return err
+			}
+		}
 		return s.writeContent(ctx, tx, p, l, cp, cur, hash, n, contentTypeFor(baseOf(cp), opts.ContentType), opts.Modified, "write")
 	})
 	if err != nil {

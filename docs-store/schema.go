@@ -102,4 +102,10 @@ var migrations = []string{
 	// for rows written before.
 	`ALTER TABLE docs_items ADD COLUMN name_key TEXT NOT NULL DEFAULT ''`,
 	`CREATE INDEX docs_items_name_key ON docs_items(library_id, trash, parent, name_key)`,
+	// Small contents (smallblob.go). BYTEA is PostgreSQL's binary type;
+	// SQLite gives the column NUMERIC affinity, which stores []byte values
+	// as BLOBs unchanged.
+	`CREATE TABLE docs_small_blobs (
+		hash TEXT PRIMARY KEY,
+		data BYTEA NOT NULL)`,
 }

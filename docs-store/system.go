@@ -54,7 +54,7 @@ func (s *Store) OpenSystem(ctx context.Context, lib, path string) (io.ReadCloser
 	if it.IsDir {
 		return nil, it, fmt.Errorf("docstore: open %s%s: %w", lib, cp, ErrIsDir)
 	}
-	f, err := s.openBlob(ctx, it.Hash)
+	f, err := s.openBlob(ctx, it.Hash, it.Size)
 	if err != nil {
 		return nil, it, err
 	}
@@ -107,8 +107,18 @@ func (s *Store) walk(ctx context.Context, q querier, l libRow, cp string, fn fun
 }
 
 // CollectGarbage deletes blobs referenced by no item or version and
-// untouched for Config.BlobGrace (system task).
+// untouched for Config.BlobGrace, and the small contents in the database
+// referenced by none (system task). It returns how many went.
 func (s *Store) CollectGarbage(ctx context.Context) (int, error) {
+	small, err := s.collectSmall(ctx)
+	if err != nil {
+		return 0, err
+	}
+	n, err := s.collectBlobs(ctx)
+	return small + n, err
+}
+
+func (s *Store) collectBlobs(ctx context.Context) (int, error) {
 	cutoff := s.now().Add(-s.cfg.BlobGrace)
 	var dead []string
 	err := s.blobs.Walk(ctx, func(hash string, mod time.Time) error {

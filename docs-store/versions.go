@@ -81,7 +81,7 @@ func (s *Store) OpenVersion(ctx context.Context, p *auth.Principal, lib, path st
 	if err != nil {
 		return nil, Version{}, err
 	}
-	f, err := s.openBlob(ctx, v.Hash)
+	f, err := s.openBlob(ctx, v.Hash, v.Size)
 	if err != nil {
 		return nil, v, err
 	}
