@@ -433,8 +433,6 @@ func failureReason(err error) string {
 		return "archive trop décompressée (bombe zip possible) / archive inflates too much (possible zip bomb)"
 	case errors.Is(err, extract.ErrTooLarge):
 		return "document trop volumineux / document too large"
-	case errors.Is(err, extract.ErrNoPDFTool):
-		return "pdftotext absent : PDF indexé par son nom / pdftotext missing: PDF indexed by name"
 	case errors.Is(err, context.DeadlineExceeded):
 		return "extraction trop longue / extraction took too long"
 	}

@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -124,6 +125,19 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 
 // Unwrap lets http.ResponseController reach Flush and Hijack (WebSocket).
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+var _ io.ReaderFrom = (*statusWriter)(nil)
+
+// ReadFrom keeps sendfile(2) for downloads: http.ServeContent copies a
+// file through the writer's ReadFrom, which a plain wrapper would hide.
+func (w *statusWriter) ReadFrom(r io.Reader) (int64, error) {
+	if w.code == 0 {
+		w.code = http.StatusOK
+	}
+	n, err := io.Copy(w.ResponseWriter, r)
+	w.bytes += n
+	return n, err
+}
 
 func (s *Server) logRequests(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

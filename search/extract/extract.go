@@ -1,12 +1,14 @@
 // Package extract turns documents into plain text for indexing: Office
 // Open XML (docx, xlsx, pptx), OpenDocument (odt, ods, odp), PDF (through
-// poppler's pdftotext), RTF, plain text, Markdown, CSV, HTML and e-mail
+// poppler's pdftotext when installed, else PDFium compiled to WebAssembly,
+// pure Go), RTF, plain text, Markdown, CSV, HTML and e-mail
 // (eml), with their title and author when the format carries them.
 //
 // Security: documents are untrusted. Every extraction is bounded: the bytes
 // read, the text kept, the number of zip entries, the bytes a zip entry may
 // inflate to and its compression ratio (zip bombs), the nesting of e-mail
-// parts, and the time (pdftotext runs under a deadline). XML is read with
+// parts, and the time (pdftotext and PDFium run under a deadline; PDFium's
+// memory is capped and it sees no file system). XML is read with
 // encoding/xml, which never expands entities declared in a DTD (no entity
 // bombs, no external entities). A document that breaks a limit gives an
 // error, never a crash or a hang.
@@ -88,7 +90,6 @@ var (
 	ErrTooLarge    = errors.New("document larger than the extraction limit")
 	ErrZipBomb     = errors.New("archive inflates beyond the limits (possible zip bomb)")
 	ErrUnsupported = errors.New("format not supported for text extraction")
-	ErrNoPDFTool   = errors.New("pdftotext (poppler-utils) is not installed: PDF indexed by name only")
 )
 
 // Supported reports whether Extract reads the content of files named name.

@@ -29,14 +29,14 @@ func PDFToolAvailable() bool {
 
 // extractPDF runs poppler's pdftotext on a temporary copy of the document,
 // under the extraction deadline, keeping at most MaxText bytes of output.
-// There is no pure-Go fallback: without pdftotext, PDFs are indexed by
-// name (ErrNoPDFTool is recorded).
+// Without pdftotext it falls back to PDFium compiled to WebAssembly
+// (pdfium.go), pure Go.
 func extractPDF(ctx context.Context, data []byte, lim Limits) (Text, error) {
 	if !bytes.HasPrefix(bytes.TrimLeft(data[:min(len(data), 1024)], "\x00\t\r\n "), []byte("%PDF-")) {
 		return Text{}, errors.New("extract: not a PDF document")
 	}
 	if !PDFToolAvailable() {
-		return Text{}, ErrNoPDFTool
+		return extractPDFium(ctx, data, lim)
 	}
 	f, err := os.CreateTemp("", "kaz-extract-*.pdf")
 	if err != nil {
