@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"syscall"
 
 	"golang.org/x/sys/unix"
 )
@@ -49,4 +50,14 @@ func linkAnonTemp(f *os.File, dst string) error {
 		return &os.LinkError{Op: "link", Old: f.Name(), New: dst, Err: err}
 	}
 	return nil
+}
+
+// inodeOf is f's inode number (0 when unknown).
+func inodeOf(f *os.File) uint64 {
+	if fi, err := f.Stat(); err == nil {
+		if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+			return st.Ino
+		}
+	}
+	return 0
 }

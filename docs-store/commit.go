@@ -5,7 +5,11 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/kazhq/kaz/internal/sqldb"
@@ -19,10 +23,15 @@ import (
 //  2. names each content by its hash (link or rename), only once synced;
 //  3. syncs each blob folder the batch named into, once;
 //  4. runs the jobs' transactions in one database transaction, each job in
-//     its own savepoint (a job that fails rolls back alone).
-// On SQLite the committer uses its own connection with synchronous=FULL, so
-// that one WAL fsync per batch makes every Put of the batch durable against
-// an OS crash or a power cut, not only against a crash of Kaz.
+//     its own savepoint (a job that fails rolls back alone);
+//  5. on SQLite, hands the committed jobs to the WAL syncer and goes on with
+//     the next batch: the syncer fsyncs the write-ahead log once for every
+//     batch committed meanwhile, then lets their Puts return.
+// The commit itself runs with synchronous=NORMAL (no fsync under SQLite's
+// writer lock); the syncer's fsync, which covers every frame written to the
+// log so far, makes the batch durable against an OS crash or a power cut
+// before any of its Puts returns — while the next batch's SQL already runs.
+// That overlap is what lets small Puts go faster than one fsync each.
 
 // maxBatch bounds the jobs of one transaction.
 const maxBatch = 128
@@ -35,7 +44,12 @@ type commitJob struct {
 	// not its cancellation: a client leaving must not abort a batch that
 	// holds other clients' writes.
 	ctx context.Context
-	fn  func(ctx context.Context, tx *sql.Tx) error
+	// fn runs the job in tx. trusted tells it that the checks it made
+	// before queueing (see prechecked) still hold: nothing was committed
+	// since, by anyone, that they depend on.
+	fn func(ctx context.Context, tx *sql.Tx, trusted bool) error
+	// pre is the job's pre-check (nil: none, fn checks everything).
+	pre *prechecked
 	// blob is the job's content to sync and name (nil for none).
 	blob stagedBlob
 	dir  string // the blob's folder, once named
@@ -52,6 +66,70 @@ type committer struct {
 	closed  bool
 	// stopped is closed when the running goroutine exits.
 	stopped chan struct{}
+	// batches counts the batches committed; hist remembers, for the last
+	// histSize of them, the keys each wrote and the committer connection's
+	// PRAGMA data_version then. Only the committer goroutine touches hist.
+	batches atomic.Uint64
+	hist    [histSize]batchRecord
+	// trusted counts the jobs that ran on their pre-check (for tests).
+	trusted atomic.Uint64
+}
+
+// prechecked is a job's check made before queueing, on another connection,
+// once the committer had committed seq batches, for the item key (library,
+// folder and case-folded name). Put's checks read the library's grants,
+// the item at the path, its folder, the locks covering it and the siblings
+// of the same case-folded name; other Puts change only the items at their
+// own keys (quotas are always re-checked).
+//
+// The committer trusts a pre-check — the job skips re-reading what it
+// checked — only when, inside the batch's write transaction (which holds
+// SQLite's write lock, so nothing else commits until it ends):
+//   - no other connection, of this process or another (kaz admin), has
+//     committed since batch seq (the committer connection's PRAGMA
+//     data_version is what it was then: it changes with every commit but
+//     the connection's own);
+//   - no batch since seq, and no earlier job of this batch, wrote the key.
+//
+// Then everything the check read is, for this job, as the check saw it.
+type prechecked struct {
+	seq uint64
+	key string
+}
+
+// histSize bounds how many batches a pre-check may span.
+const histSize = 64
+
+// batchRecord is what the committer remembers of one batch.
+type batchRecord struct {
+	seq  uint64
+	dv   int64           // data_version in the batch (-1: unknown)
+	keys map[string]bool // keys written (nil: unknown, trusts nothing)
+}
+
+func (r batchRecord) known() bool { return r.keys != nil && r.dv >= 0 }
+
+// stillHolds reports whether pre can be trusted at the current batch,
+// whose transaction reads data_version dv (committer goroutine only).
+func (c *committer) stillHolds(pre *prechecked, dv int64) bool {
+	now := c.batches.Load()
+	if pre == nil || dv < 0 || pre.seq == 0 || pre.seq > now || now-pre.seq >= histSize {
+		return false
+	}
+	if h := c.hist[pre.seq%histSize]; h.seq != pre.seq || !h.known() || h.dv != dv {
+		return false
+	}
+	for b := pre.seq + 1; b <= now; b++ {
+		if h := c.hist[b%histSize]; h.seq != b || !h.known() || h.keys[pre.key] {
+			return false
+		}
+	}
+	return true
+}
+
+// precheck starts a pre-check for key: take it before reading.
+func (c *committer) precheck(key string) *prechecked {
+	return &prechecked{seq: c.batches.Load(), key: key}
 }
 
 func newCommitter(s *Store) *committer {
@@ -61,8 +139,8 @@ func newCommitter(s *Store) *committer {
 // do makes blob (when set) durable under its hash, then runs fn in a
 // group-committed transaction, and returns once both are durable or the
 // job failed (an unreferenced blob is collected later).
-func (c *committer) do(ctx context.Context, blob stagedBlob, fn func(ctx context.Context, tx *sql.Tx) error) error {
-	j := &commitJob{ctx: context.WithoutCancel(ctx), fn: fn, blob: blob, done: make(chan struct{})}
+func (c *committer) do(ctx context.Context, blob stagedBlob, pre *prechecked, fn func(ctx context.Context, tx *sql.Tx, trusted bool) error) error {
+	j := &commitJob{ctx: context.WithoutCancel(ctx), fn: fn, pre: pre, blob: blob, done: make(chan struct{})}
 	c.mu.Lock()
 	if c.closed {
 		c.mu.Unlock()
@@ -117,10 +195,21 @@ func (c *committer) take() []*commitJob {
 func (c *committer) run(stopped chan struct{}) {
 	defer close(stopped)
 	ctx := context.Background()
+	// The WAL syncer lives as long as this run; it finishes its queue
+	// before run returns.
+	walSync := c.s.db.Dialect == sqldb.SQLite && c.s.db.Path != ""
+	// syncq carries committed batches to this run's WAL syncer.
+	var syncq chan []*commitJob
+	if walSync {
+		syncq = make(chan []*commitJob, maxBatch)
+		synced := make(chan struct{})
+		go c.syncWAL(syncq, synced)
+		defer func() { close(syncq); <-synced }()
+	}
 	var conn *sql.Conn
 	defer func() {
 		if conn != nil {
-			if c.s.db.Dialect == sqldb.SQLite {
+			if c.s.db.Dialect == sqldb.SQLite && !walSync {
 				conn.ExecContext(ctx, `PRAGMA synchronous=NORMAL`)
 			}
 			conn.Close()
@@ -153,8 +242,12 @@ func (c *committer) run(stopped chan struct{}) {
 		}
 		if conn == nil {
 			var err error
+			// data_version is per connection: nothing remembered of the
+			// previous one may be compared with the new one's.
+			c.hist = [histSize]batchRecord{}
 			conn, err = c.s.db.Conn(ctx)
-			if err == nil && c.s.db.Dialect == sqldb.SQLite {
+			if err == nil && c.s.db.Dialect == sqldb.SQLite && !walSync {
+				// No file to sync ourselves: let SQLite sync each commit.
 				_, err = conn.ExecContext(ctx, `PRAGMA synchronous=FULL`)
 			}
 			if err != nil {
@@ -169,16 +262,90 @@ func (c *committer) run(stopped chan struct{}) {
 				continue
 			}
 		}
-		c.commit(ctx, conn, batch)
+		done := c.commit(ctx, conn, batch)
+		if walSync && len(done) > 0 {
+			syncq <- done
+		} else {
+			for _, j := range done {
+				close(j.done)
+			}
+		}
 	}
+}
+
+// syncWAL makes committed batches durable: one fsync of the write-ahead
+// log for all the batches waiting, then their jobs return. An fsync that
+// fails fails the jobs (their data is committed but may not survive a
+// power cut: the client must not be told it is safe).
+func (c *committer) syncWAL(syncq chan []*commitJob, synced chan struct{}) {
+	defer close(synced)
+	var lastIno uint64
+	for jobs := range syncq {
+		for more := true; more; {
+			select {
+			case b, ok := <-syncq:
+				if !ok {
+					more = false
+					break
+				}
+				jobs = append(jobs, b...)
+			default:
+				more = false
+			}
+		}
+		err := c.s.fsyncWAL(&lastIno)
+		if err != nil {
+			c.s.log.Error("syncing the database log failed", "err", err)
+		}
+		for _, j := range jobs {
+			if err != nil {
+				j.err = fmt.Errorf("docstore: sync database log: %w", err)
+			}
+			close(j.done)
+		}
+	}
+}
+
+// fsyncWAL fsyncs the SQLite write-ahead log, which holds every frame
+// committed so far. A log that does not exist was checkpointed into the
+// database file and removed: that file is synced instead. When the log is
+// a new file (another inode than last time), its folder is synced too, so
+// that its name survives a power cut.
+func (s *Store) fsyncWAL(lastIno *uint64) error {
+	path := s.db.Path + "-wal"
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if errors.Is(err, fs.ErrNotExist) {
+		path = s.db.Path
+		f, err = os.OpenFile(path, os.O_RDWR, 0)
+	}
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if err := f.Sync(); err != nil {
+		return err
+	}
+	if ino := inodeOf(f); ino == 0 || ino != *lastIno {
+		if err := syncDir(filepath.Dir(path)); err != nil {
+			return err
+		}
+		*lastIno = ino
+	}
+	return nil
 }
 
 // commit runs one batch. A structural failure (begin, savepoint, commit)
 // falls back to one transaction per job, so that no job fails for another.
-func (c *committer) commit(ctx context.Context, conn *sql.Conn, batch []*commitJob) {
+// It ends the failed jobs and returns the committed ones, which the caller
+// ends (after the WAL sync on SQLite).
+func (c *committer) commit(ctx context.Context, conn *sql.Conn, batch []*commitJob) (committed []*commitJob) {
 	defer func() {
 		for _, j := range batch {
-			close(j.done)
+			if j.err == nil {
+				committed = append(committed, j)
+			} else {
+				close(j.done)
+			}
 		}
 	}()
 	// Contents first, in parallel.
@@ -232,32 +399,57 @@ func (c *committer) commit(ctx context.Context, conn *sql.Conn, batch []*commitJ
 		c.s.writeMu.Lock()
 		defer c.s.writeMu.Unlock()
 	}
-	if len(live) == 1 || !c.batchTx(ctx, conn, live) {
+	rec, ok := c.batchTx(ctx, conn, live)
+	if !ok {
+		rec = batchRecord{dv: -1} // unknown: trusts nothing across it
 		for _, j := range live {
 			j.err = c.singleTx(ctx, conn, j)
 		}
 	}
+	rec.seq = c.batches.Load() + 1
+	c.hist[rec.seq%histSize] = rec
+	c.batches.Add(1)
+	return
 }
 
-// batchTx runs live in one transaction; false when it had to give up (the
-// jobs' errors are then unset, for singleTx to retry).
-func (c *committer) batchTx(ctx context.Context, conn *sql.Conn, live []*commitJob) bool {
+// batchTx runs live in one transaction and returns what to remember of it;
+// false when it had to give up (the jobs' errors are then unset, for
+// singleTx to retry).
+func (c *committer) batchTx(ctx context.Context, conn *sql.Conn, live []*commitJob) (batchRecord, bool) {
+	giveUp := batchRecord{dv: -1}
 	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
-		return false
+		return giveUp, false
 	}
-	fail := func() bool {
+	fail := func() (batchRecord, bool) {
 		tx.Rollback()
 		for _, j := range live {
 			j.err = nil
 		}
-		return false
+		return giveUp, false
 	}
+	// Which pre-checks hold (see prechecked)?
+	rec := batchRecord{dv: -1, keys: make(map[string]bool, len(live))}
+	if c.s.db.Dialect == sqldb.SQLite {
+		if err := tx.QueryRowContext(ctx, `PRAGMA data_version`).Scan(&rec.dv); err != nil {
+			rec.dv = -1
+		}
+	}
+	unknown := false
 	for _, j := range live {
+		trusted := j.pre != nil && !rec.keys[j.pre.key] && c.stillHolds(j.pre, rec.dv)
+		if j.pre != nil {
+			rec.keys[j.pre.key] = true
+		} else {
+			unknown = true // a job that did not say what it writes
+		}
+		if trusted {
+			c.trusted.Add(1)
+		}
 		if _, err := c.s.prepared(tx).ExecContext(ctx, `SAVEPOINT kaz_job`); err != nil {
 			return fail()
 		}
-		if err := j.fn(j.ctx, tx); err != nil {
+		if err := j.fn(j.ctx, tx, trusted); err != nil {
 			j.err = err
 			if _, err := c.s.prepared(tx).ExecContext(ctx, `ROLLBACK TO SAVEPOINT kaz_job`); err != nil {
 				return fail()
@@ -270,7 +462,10 @@ func (c *committer) batchTx(ctx context.Context, conn *sql.Conn, live []*commitJ
 	if err := tx.Commit(); err != nil {
 		return fail()
 	}
-	return true
+	if unknown {
+		rec.keys = nil
+	}
+	return rec, true
 }
 
 func (c *committer) singleTx(ctx context.Context, conn *sql.Conn, j *commitJob) error {
@@ -278,7 +473,7 @@ func (c *committer) singleTx(ctx context.Context, conn *sql.Conn, j *commitJob) 
 	if err != nil {
 		return fmt.Errorf("docstore: begin: %w", err)
 	}
-	if err := j.fn(j.ctx, tx); err != nil {
+	if err := j.fn(j.ctx, tx, false); err != nil {
 		tx.Rollback()
 		return err
 	}

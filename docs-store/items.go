@@ -188,12 +188,6 @@ func (s *Store) putCheck(ctx context.Context, q querier, p *auth.Principal, l li
 	return cur, nil
 }
 
-// smallPut is the announced size up to which Put streams the body before
-// checking the target: re-checked in the transaction anyway, these checks
-// cost more than writing a small body that may be refused (an unreferenced
-// blob, collected later).
-const smallPut = 64 << 10
-
 // Put writes the file at path from r (see the package doc): nothing
 // changes unless the whole body arrived and every check passed. created
 // reports a new file (or the first write of a locked empty file).
@@ -205,19 +199,24 @@ func (s *Store) Put(ctx context.Context, p *auth.Principal, lib, path string, r 
 	if cp == "/" {
 		return Item{}, false, fmt.Errorf("docstore: put on the library root: %w", ErrIsDir)
 	}
+	// The checks run first, here, in parallel with other uploads: a refused
+	// upload is not streamed, and the committer (one writer for all) skips
+	// them when nothing they read has changed since (prechecked).
 	pool := s.prepared(nil)
+	pre := s.commits.precheck(lib + "\x00" + parentOf(cp) + "\x00" + nameKey(baseOf(cp)))
 	l, _, err := s.access(ctx, pool, p, lib, RoleEditor)
 	if err != nil {
 		return Item{}, false, err
 	}
-	// Cheap checks first, so that a refused upload is not streamed.
-	if opts.Size < 0 || opts.Size > smallPut {
-		if _, err := s.putCheck(ctx, pool, p, l, cp, opts); err != nil {
-			return Item{}, false, err
-		}
-		if err := s.checkQuota(ctx, pool, l, opts.Size); err != nil {
-			return Item{}, false, err
-		}
+	preCur, err := s.putCheck(ctx, pool, p, l, cp, opts)
+	if err != nil {
+		return Item{}, false, err
+	}
+	if err := s.checkQuota(ctx, pool, l, opts.Size); err != nil {
+		return Item{}, false, err
+	}
+	if s.afterPrecheck != nil {
+		s.afterPrecheck()
 	}
 	s.gcMu.RLock()
 	defer s.gcMu.RUnlock()
@@ -249,19 +248,25 @@ func (s *Store) Put(ctx context.Context, p *auth.Principal, lib, path string, r 
 	if err != nil {
 		return Item{}, false, fmt.Errorf("docstore: put %s%s: %w", l.name, cp, err)
 	}
-	var created bool
-	err = s.commits.do(ctx, staged, func(ctx context.Context, sqltx *sql.Tx) error {
+	var (
+		created bool
+		written Item
+	)
+	err = s.commits.do(ctx, staged, pre, func(ctx context.Context, sqltx *sql.Tx, trusted bool) error {
 		tx := s.prepared(sqltx)
-		l, _, err := s.access(ctx, tx, p, lib, RoleEditor)
-		if err != nil {
-			return err
-		}
-		cur, err := s.putCheck(ctx, tx, p, l, cp, opts)
-		if err != nil {
-			return err
-		}
-		if err := s.checkQuota(ctx, tx, l, n); err != nil {
-			return err
+		cur := preCur
+		// A quota depends on every write to the library: always re-checked.
+		if !trusted || l.quota > 0 {
+			var err error
+			if l, _, err = s.access(ctx, tx, p, lib, RoleEditor); err != nil {
+				return err
+			}
+			if cur, err = s.putCheck(ctx, tx, p, l, cp, opts); err != nil {
+				return err
+			}
+			if err := s.checkQuota(ctx, tx, l, n); err != nil {
+				return err
+			}
 		}
 		created = cur == nil || cur.LockedEmpty
 		if small != nil {
@@ -269,34 +274,40 @@ func (s *Store) Put(ctx context.Context, p *auth.Principal, lib, path string, r 
 				return err
 			}
 		}
-		return s.writeContent(ctx, tx, p, l, cp, cur, hash, n, contentTypeFor(baseOf(cp), opts.ContentType), opts.Modified, "write")
+		written, err = s.writeContent(ctx, tx, p, l, cp, cur, hash, n, contentTypeFor(baseOf(cp), opts.ContentType), opts.Modified, "write")
+		return err
 	})
 	if err != nil {
 		return Item{}, false, err
 	}
-	it, err := s.getItem(ctx, pool, l, cp)
-	return it, created, err
+	return written, created, nil
 }
 
 // writeContent makes (hash, size) the current content at cp inside tx: a
-// new file, or a new version of cur (whose content becomes a version).
-func (s *Store) writeContent(ctx context.Context, tx querier, p *auth.Principal, l libRow, cp string, cur *Item, hash string, size int64, ctype string, modified time.Time, action string) error {
+// new file, or a new version of cur (whose content becomes a version). It
+// returns the item as written, so that callers need not read it again.
+func (s *Store) writeContent(ctx context.Context, tx querier, p *auth.Principal, l libRow, cp string, cur *Item, hash string, size int64, ctype string, modified time.Time, action string) (Item, error) {
 	now := s.nowText()
 	mod := now
 	if !modified.IsZero() {
 		mod = sqldb.FormatTime(modified)
 	}
 	name := baseOf(cp)
+	it := Item{Library: l.name, Path: cp, Name: name, Size: size, ContentType: ctype, Hash: hash,
+		Modified: sqldb.ParseTime(mod), ModifiedBy: p.User, Hidden: isHiddenName(name)}
 	if cur == nil {
-		if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO docs_items (library_id, trash, parent, name, path, is_dir, size, content_type, hash, version, created, modified, created_by, modified_by, hidden, locked_empty, name_key)
-			VALUES (?, 0, ?, ?, ?, 0, ?, ?, ?, 1, ?, ?, ?, ?, ?, 0, ?)`),
-			l.id, parentOf(cp), name, cp, size, ctype, hash, now, mod, p.User, p.User, isHiddenName(name), nameKey(name)); err != nil {
-			return fmt.Errorf("docstore: insert %s%s: %w", l.name, cp, err)
+		// RETURNING: SQLite 3.35+ and PostgreSQL alike.
+		if err := tx.QueryRowContext(ctx, s.q(`INSERT INTO docs_items (library_id, trash, parent, name, path, is_dir, size, content_type, hash, version, created, modified, created_by, modified_by, hidden, locked_empty, name_key)
+			VALUES (?, 0, ?, ?, ?, 0, ?, ?, ?, 1, ?, ?, ?, ?, ?, 0, ?) RETURNING id`),
+			l.id, parentOf(cp), name, cp, size, ctype, hash, now, mod, p.User, p.User, isHiddenName(name), nameKey(name)).Scan(&it.ID); err != nil {
+			return it, fmt.Errorf("docstore: insert %s%s: %w", l.name, cp, err)
 		}
+		it.Version, it.Created, it.CreatedBy = 1, sqldb.ParseTime(now), p.User
+		it.ETag = etagOf(it)
 		if err := s.audit(ctx, tx, l.name, p, action, cp, fmt.Sprintf("%d bytes", size)); err != nil {
-			return err
+			return it, err
 		}
-		return s.change(ctx, tx, ChangeCreate, l.name, cp, "", false)
+		return it, s.change(ctx, tx, ChangeCreate, l.name, cp, "", false)
 	}
 	version := cur.Version + 1
 	if cur.LockedEmpty {
@@ -305,24 +316,26 @@ func (s *Store) writeContent(ctx context.Context, tx querier, p *auth.Principal,
 	} else {
 		if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO docs_versions (item_id, version, size, hash, content_type, modified, modified_by) VALUES (?, ?, ?, ?, ?, ?, ?)`),
 			cur.ID, cur.Version, cur.Size, cur.Hash, cur.ContentType, sqldb.FormatTime(cur.Modified), cur.ModifiedBy); err != nil {
-			return fmt.Errorf("docstore: keep version of %s%s: %w", l.name, cp, err)
+			return it, fmt.Errorf("docstore: keep version of %s%s: %w", l.name, cp, err)
 		}
 	}
 	if _, err := tx.ExecContext(ctx, s.q(`UPDATE docs_items SET size = ?, content_type = ?, hash = ?, version = ?, modified = ?, modified_by = ?, locked_empty = 0 WHERE id = ?`),
 		size, ctype, hash, version, mod, p.User, cur.ID); err != nil {
-		return fmt.Errorf("docstore: update %s%s: %w", l.name, cp, err)
+		return it, fmt.Errorf("docstore: update %s%s: %w", l.name, cp, err)
 	}
+	it.ID, it.Version, it.Created, it.CreatedBy = cur.ID, version, cur.Created, cur.CreatedBy
+	it.ETag = etagOf(it)
 	if err := s.pruneVersions(ctx, tx, l, cur.ID); err != nil {
-		return err
+		return it, err
 	}
 	if err := s.audit(ctx, tx, l.name, p, action, cp, fmt.Sprintf("version %d, %d bytes", version, size)); err != nil {
-		return err
+		return it, err
 	}
 	kind := ChangeUpdate
 	if cur.LockedEmpty {
 		kind = ChangeCreate
 	}
-	return s.change(ctx, tx, kind, l.name, cp, "", false)
+	return it, s.change(ctx, tx, kind, l.name, cp, "", false)
 }
 
 func (s *Store) pruneVersions(ctx context.Context, tx querier, l libRow, itemID int64) error {

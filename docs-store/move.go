@@ -105,7 +105,7 @@ func (s *Store) Move(ctx context.Context, p *auth.Principal, srcLib, srcPath, ds
 			// A file over a file (Office's save: temporary file moved over
 			// the original): the destination keeps its identity and
 			// history, and the source's content becomes its new version.
-			if err := s.writeContent(ctx, tx, p, t.dst, t.dstP, t.cur, t.it.Hash, t.it.Size, t.it.ContentType, t.it.Modified, "move_over"); err != nil {
+			if _, err := s.writeContent(ctx, tx, p, t.dst, t.dstP, t.cur, t.it.Hash, t.it.Size, t.it.ContentType, t.it.Modified, "move_over"); err != nil {
 				return err
 			}
 			if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM docs_items WHERE id = ?`), t.it.ID); err != nil {
@@ -195,7 +195,7 @@ func (s *Store) Copy(ctx context.Context, p *auth.Principal, srcLib, srcPath, ds
 			return err
 		}
 		if t.cur != nil && !t.cur.IsDir && !t.it.IsDir {
-			if err := s.writeContent(ctx, tx, p, t.dst, t.dstP, t.cur, t.it.Hash, t.it.Size, t.it.ContentType, s.now(), "copy_over"); err != nil {
+			if _, err := s.writeContent(ctx, tx, p, t.dst, t.dstP, t.cur, t.it.Hash, t.it.Size, t.it.ContentType, s.now(), "copy_over"); err != nil {
 				return err
 			}
 			return s.copyProps(ctx, tx, t.it.ID, t.cur.ID)

@@ -2,7 +2,9 @@ package docstore
 
 import (
 	"errors"
+	"fmt"
 	"io"
+	"path/filepath"
 	"strings"
 	"testing"
 	"testing/iotest"
@@ -176,4 +178,55 @@ func b2i(b bool) int {
 		return 1
 	}
 	return 0
+}
+
+// TestPutReturnsTheItemAsStored: Put builds its result inside the
+// transaction instead of reading it back; it must equal what Stat reads.
+func TestPutReturnsTheItemAsStored(t *testing.T) {
+	s, _ := newTestStore(t, DefaultConfig(), nil)
+	ctx := t.Context()
+	mtime := time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)
+	for i, opts := range []PutOptions{{Size: 3}, {Size: 3, Modified: mtime}, {Size: -1, ContentType: "text/csv"}} {
+		got, _, err := s.Put(ctx, editor, "docs", "/r.txt", strings.NewReader([]string{"one", "two", "333"}[i]), opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := s.Stat(ctx, editor, "docs", "/r.txt")
+		if err != nil {
+			t.Fatal(err)
+		}
+		want.Locks, want.Props = nil, nil
+		if !got.Modified.Equal(want.Modified) || !got.Created.Equal(want.Created) {
+			t.Errorf("put %d: times %v/%v, stored %v/%v", i, got.Created, got.Modified, want.Created, want.Modified)
+		}
+		got.Modified, got.Created, want.Modified, want.Created = time.Time{}, time.Time{}, time.Time{}, time.Time{}
+		if fmt.Sprintf("%+v", got) != fmt.Sprintf("%+v", want) {
+			t.Errorf("put %d returned\n%+v\nstored\n%+v", i, got, want)
+		}
+	}
+}
+
+// TestPutWaitsForTheDatabaseLogSync: a Put returns only once the WAL
+// syncer has fsynced its batch, and fails when that fsync fails (its data
+// would not survive a power cut).
+func TestPutWaitsForTheDatabaseLogSync(t *testing.T) {
+	s, _ := newTestStore(t, DefaultConfig(), nil)
+	ctx := t.Context()
+	good := s.db.Path
+	if good == "" {
+		t.Fatal("the test store has no database path")
+	}
+	s.db.Path = filepath.Join(t.TempDir(), "gone", "kaz.db") // nothing there to sync
+	s.commits.close()
+	s.commits = newCommitter(s)
+	_, _, err := s.Put(ctx, editor, "docs", "/a.txt", strings.NewReader("x"), PutOptions{Size: 1})
+	if err == nil || !strings.Contains(err.Error(), "sync database log") {
+		t.Fatalf("Put with a failing log sync = %v, want a sync error", err)
+	}
+	s.db.Path = good
+	s.commits.close()
+	s.commits = newCommitter(s)
+	if _, _, err := s.Put(ctx, editor, "docs", "/a.txt", strings.NewReader("y"), PutOptions{Size: 1}); err != nil {
+		t.Fatalf("Put once the log syncs again: %v", err)
+	}
 }

@@ -29,6 +29,8 @@ type Store struct {
 	// commits batches Put's transactions (see commit.go).
 	commits *committer
 	stmts   stmtCache
+	// afterPrecheck, for tests, runs between Put's checks and its commit.
+	afterPrecheck func()
 }
 
 // Open opens the store on db (running its migrations, component

@@ -127,7 +127,8 @@ func (s *Store) RestoreVersion(ctx context.Context, p *auth.Principal, lib, path
 		if err := s.checkQuota(ctx, tx, l, v.Size); err != nil {
 			return err
 		}
-		return s.writeContent(ctx, tx, p, l, cp, &it, v.Hash, v.Size, v.ContentType, s.now(), "restore")
+		_, err = s.writeContent(ctx, tx, p, l, cp, &it, v.Hash, v.Size, v.ContentType, s.now(), "restore")
+		return err
 	})
 	if err != nil {
 		return Item{}, err

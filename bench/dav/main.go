@@ -19,6 +19,7 @@ import (
 	"log"
 	"net"
 	"net/http"
+	_ "net/http/pprof"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -37,13 +38,14 @@ import (
 )
 
 var (
-	flagServe = flag.String("serve-kaz", "", "internal: serve Kaz's WebDAV on this data folder")
-	flagFiles = flag.Int("files", 10000, "files in the PROPFIND folder")
-	flagBig   = flag.Int("big", 1024, "size of the big PUT/GET in MiB")
-	flagSmall = flag.Int("small", 4000, "number of 4 KiB PUTs")
-	flagPar   = flag.Int("parallel", 8, "parallel clients for the 4 KiB PUTs")
-	flagRuns  = flag.Int("runs", 5, "PROPFIND repetitions (the median is reported)")
-	flagKeep  = flag.Bool("keep", false, "keep the temporary folder")
+	flagServe  = flag.String("serve-kaz", "", "internal: serve Kaz's WebDAV on this data folder")
+	flagFiles  = flag.Int("files", 10000, "files in the PROPFIND folder")
+	flagBig    = flag.Int("big", 1024, "size of the big PUT/GET in MiB")
+	flagSmall  = flag.Int("small", 4000, "number of 4 KiB PUTs")
+	flagPar    = flag.Int("parallel", 8, "parallel clients for the 4 KiB PUTs")
+	flagRuns   = flag.Int("runs", 5, "PROPFIND repetitions (the median is reported)")
+	flagRounds = flag.Int("rounds", 3, "rounds of the PUT, GET and 4 KiB PUT phases, Kaz and Apache alternated (medians reported)")
+	flagKeep   = flag.Bool("keep", false, "keep the temporary folder")
 )
 
 const benchUser, benchPass = "bench", "bench-secret"
@@ -86,6 +88,10 @@ func serveKaz(dir string) error {
 		return err
 	}
 	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/debug/pprof/") && os.Getenv("KAZ_BENCH_PPROF") != "" {
+			http.DefaultServeMux.ServeHTTP(w, r) // profiling the child: see the README
+			return
+		}
 		if u, pw, ok := r.BasicAuth(); !ok || u != benchUser || pw != benchPass {
 			w.Header().Set("WWW-Authenticate", `Basic realm="bench"`)
 			http.Error(w, "auth", http.StatusUnauthorized)
@@ -102,7 +108,8 @@ type target struct {
 	base string // URL of the collection to work in, no trailing slash
 	user string
 	pid  int
-	rss  func() int64 // current RSS in bytes of the whole server
+	rss  func() int64         // current RSS in bytes of the whole server
+	cpu  func() time.Duration // CPU time used so far by the whole server
 	// files is the folder behind base, when the server keeps plain files
 	// (Apache).
 	files string
@@ -144,9 +151,12 @@ func run() error {
 		unit         string
 		higherBetter bool
 		rssK, rssA   int64
+		ratios       []float64
+		cpuK, cpuA   time.Duration // summed over the rounds
 	}
 	var rows []row
-	measure := func(t *target, fn func() (float64, error)) (float64, int64, error) {
+	measure := func(t *target, fn func() (float64, error)) (float64, int64, time.Duration, error) {
+		cpu0 := t.cpu()
 		var peak atomic.Int64
 		done := make(chan struct{})
 		go func() {
@@ -165,38 +175,57 @@ func run() error {
 		}()
 		v, err := fn()
 		close(done)
-		return v, peak.Load(), err
+		return v, peak.Load(), t.cpu() - cpu0, err
 	}
+	// The phases after PROPFIND (which takes its own median) run in
+	// rounds, Kaz then Apache in each, so that both meet the same moments
+	// of a noisy machine; the medians and each round's ratio are printed.
 	phases := []struct {
 		name         string
 		unit         string
 		higherBetter bool
-		fn           func(*target) (float64, error)
+		rounds       int
+		fn           func(t *target, round int) (float64, error)
 	}{
-		{"PROPFIND Depth 1 allprop, " + strconv.Itoa(*flagFiles) + " files", "ms", false, propfindBench},
-		{fmt.Sprintf("PUT %d MiB", *flagBig), "MiB/s", true, bigPut},
-		{fmt.Sprintf("GET %d MiB", *flagBig), "MiB/s", true, bigGet},
-		{fmt.Sprintf("4 KiB PUTs, %d clients", *flagPar), "files/s", true, smallPuts},
+		{"PROPFIND Depth 1 allprop, " + strconv.Itoa(*flagFiles) + " files", "ms", false, 1, func(t *target, _ int) (float64, error) { return propfindBench(t) }},
+		{fmt.Sprintf("PUT %d MiB", *flagBig), "MiB/s", true, *flagRounds, func(t *target, _ int) (float64, error) { return bigPut(t) }},
+		{fmt.Sprintf("GET %d MiB", *flagBig), "MiB/s", true, *flagRounds, func(t *target, _ int) (float64, error) { return bigGet(t) }},
+		{fmt.Sprintf("4 KiB PUTs, %d clients", *flagPar), "files/s", true, *flagRounds, smallPuts},
 	}
 	for _, ph := range phases {
 		r := row{name: ph.name, unit: ph.unit, higherBetter: ph.higherBetter}
-		for _, t := range targets {
-			fmt.Fprintf(os.Stderr, "%s: %s…\n", t.name, ph.name)
-			v, rss, err := measure(t, func() (float64, error) { return ph.fn(t) })
-			if err != nil {
-				return fmt.Errorf("%s: %s: %w", t.name, ph.name, err)
+		var ks, as []float64
+		for round := range max(1, ph.rounds) {
+			for _, t := range targets {
+				fmt.Fprintf(os.Stderr, "%s: %s (round %d)…\n", t.name, ph.name, round+1)
+				v, rss, cpu, err := measure(t, func() (float64, error) { return ph.fn(t, round) })
+				if err != nil {
+					return fmt.Errorf("%s: %s: %w", t.name, ph.name, err)
+				}
+				if t == kaz {
+					ks, r.rssK = append(ks, v), max(r.rssK, rss)
+					r.cpuK += cpu
+				} else {
+					as, r.rssA = append(as, v), max(r.rssA, rss)
+					r.cpuA += cpu
+				}
 			}
-			if t == kaz {
-				r.kaz, r.rssK = v, rss
-			} else {
-				r.apache, r.rssA = v, rss
-			}
+			r.ratios = append(r.ratios, ks[round]/as[round])
 		}
+		r.kaz, r.apache = median(ks), median(as)
 		rows = append(rows, r)
 	}
-	fmt.Printf("\n| measure | Kaz | Apache mod_dav | Kaz / Apache | peak RSS Kaz | peak RSS Apache |\n|---|---|---|---|---|---|\n")
+	fmt.Printf("\n| measure | Kaz | Apache mod_dav | Kaz / Apache | ratio of each round | peak RSS Kaz | peak RSS Apache | server CPU Kaz / Apache |\n|---|---|---|---|---|---|---|---|\n")
 	for _, r := range rows {
-		fmt.Printf("| %s | %.1f %s | %.1f %s | %.2f | %d MiB | %d MiB |\n", r.name, r.kaz, r.unit, r.apache, r.unit, r.kaz/r.apache, r.rssK>>20, r.rssA>>20)
+		var each []string
+		for _, x := range r.ratios {
+			each = append(each, fmt.Sprintf("%.2f", x))
+		}
+		cpu := "—"
+		if r.cpuA > 0 {
+			cpu = fmt.Sprintf("%.2f (%.2f s / %.2f s)", r.cpuK.Seconds()/r.cpuA.Seconds(), r.cpuK.Seconds(), r.cpuA.Seconds())
+		}
+		fmt.Printf("| %s | %.1f %s | %.1f %s | %.2f | %s | %d MiB | %d MiB | %s |\n", r.name, r.kaz, r.unit, r.apache, r.unit, r.kaz/r.apache, strings.Join(each, ", "), r.rssK>>20, r.rssA>>20, cpu)
 	}
 	if apacheNoSync > 0 {
 		fmt.Printf("\nApache's PUT rate before its fsync (mod_dav_fs does not sync): %.1f MiB/s; Kaz / that: %.2f\n", apacheNoSync, rows[1].kaz/apacheNoSync)
@@ -226,7 +255,7 @@ func startKaz(ctx context.Context, tmp string) (*target, func(), error) {
 		return nil, nil, fmt.Errorf("no URL from the kaz child: %w", err)
 	}
 	pid := cmd.Process.Pid
-	t := &target{name: "Kaz", base: strings.TrimSpace(line), user: benchUser, pid: pid, rss: func() int64 { return rssOf(pid) }}
+	t := &target{name: "Kaz", base: strings.TrimSpace(line), user: benchUser, pid: pid, rss: func() int64 { return rssOf(pid) }, cpu: func() time.Duration { return cpuOf(pid, true) }}
 	return t, func() { cmd.Process.Kill(); cmd.Wait() }, nil
 }
 
@@ -298,7 +327,7 @@ func startApache(ctx context.Context, tmp string) (*target, func(), error) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	pid := cmd.Process.Pid
-	t := &target{name: "Apache", base: base, pid: pid, rss: func() int64 { return groupRSS(pid) }, files: filepath.Join(root, "htdocs", "lib")}
+	t := &target{name: "Apache", base: base, pid: pid, rss: func() int64 { return groupRSS(pid) }, cpu: func() time.Duration { return groupCPU(pid) }, files: filepath.Join(root, "htdocs", "lib")}
 	stop := func() {
 		syscall.Kill(-pid, syscall.SIGTERM)
 		done := make(chan struct{})
@@ -311,6 +340,52 @@ func startApache(ctx context.Context, tmp string) (*target, func(), error) {
 		}
 	}
 	return t, stop, nil
+}
+
+// cpuOf is the user+system CPU time of pid, plus that of its children it
+// has waited for when children is set, from /proc/PID/stat (in clock ticks
+// of 10 ms: compare long phases only).
+func cpuOf(pid int, children bool) time.Duration {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// The fields after the command name (in parentheses, may hold spaces).
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 {
+		return 0
+	}
+	f := strings.Fields(string(b[i+1:]))
+	if len(f) < 15 {
+		return 0
+	}
+	var ticks int64
+	last := 13 // utime, stime are fields 14, 15 (f[11], f[12]); cutime, cstime f[13], f[14]
+	if children {
+		last = 15
+	}
+	for _, v := range f[11:last] {
+		n, _ := strconv.ParseInt(v, 10, 64)
+		ticks += n
+	}
+	return time.Duration(ticks) * 10 * time.Millisecond
+}
+
+// groupCPU is the CPU time of Apache's process group: every live process,
+// plus the exited workers the parent (the group leader) has reaped.
+func groupCPU(pgid int) time.Duration {
+	ents, _ := os.ReadDir("/proc")
+	var total time.Duration
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		if g, err := syscall.Getpgid(pid); err == nil && g == pgid {
+			total += cpuOf(pid, pid == pgid)
+		}
+	}
+	return total
 }
 
 // rssOf returns the resident set size of pid in bytes.
@@ -513,15 +588,22 @@ func bigGet(t *target) (float64, error) {
 	return float64(*flagBig) / time.Since(start).Seconds(), nil
 }
 
-func smallPuts(t *target) (float64, error) {
-	if err := doExpect(t, "MKCOL", "/small", nil, 0, 201); err != nil {
+// median of xs (sorted in place).
+func median(xs []float64) float64 {
+	sort.Float64s(xs)
+	return xs[len(xs)/2]
+}
+
+func smallPuts(t *target, round int) (float64, error) {
+	dir := fmt.Sprintf("/small%d", round)
+	if err := doExpect(t, "MKCOL", dir, nil, 0, 201); err != nil {
 		return 0, err
 	}
 	body := bytes.Repeat([]byte("k"), 4096)
 	start := time.Now()
 	err := parallel(*flagPar, *flagSmall, func(i int) error {
 		b := append([]byte(strconv.Itoa(i)), body[:4096-len(strconv.Itoa(i))]...)
-		return doExpect(t, "PUT", fmt.Sprintf("/small/s%05d.bin", i), bytes.NewReader(b), int64(len(b)), 201, 204)
+		return doExpect(t, "PUT", fmt.Sprintf("%s/s%05d.bin", dir, i), bytes.NewReader(b), int64(len(b)), 201, 204)
 	})
 	if err != nil {
 		return 0, err

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	docstore "github.com/kazhq/kaz/docs-store"
@@ -432,9 +433,29 @@ func (h *Handler) get(rq *request) error {
 		hd.Set("ETag", quote(it2.ETag))
 		hd.Set("Content-Type", it2.ContentType)
 	}
-	http.ServeContent(rq.w, rq.r, it2.Name, it2.Modified, f)
+	http.ServeContent(copyWriter{rq.w}, rq.r, it2.Name, it2.Modified, f)
 	return nil
 }
+
+// copyWriter has http.ServeContent copy a download through a 256 KiB
+// buffer rather than sendfile(2). Kaz's downloads reach clients through
+// TLS (its own, where sendfile never applies) or a reverse proxy on
+// loopback, and on loopback Go's sendfile, 4 MiB at a time on a
+// non-blocking socket, measured about 0.75× the rate of a plain copy with
+// a large buffer (bench/dav/README.md).
+type copyWriter struct{ http.ResponseWriter }
+
+var copyBufPool = sync.Pool{New: func() any { b := make([]byte, 256<<10); return &b }}
+
+func (w copyWriter) ReadFrom(r io.Reader) (int64, error) {
+	bp := copyBufPool.Get().(*[]byte)
+	defer copyBufPool.Put(bp)
+	// The anonymous structs hide WriterTo/ReaderFrom, or io.CopyBuffer
+	// would go back to sendfile.
+	return io.CopyBuffer(struct{ io.Writer }{w.ResponseWriter}, struct{ io.Reader }{r}, *bp)
+}
+
+func (w copyWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // sizedSeeker is an empty body of a given size, for HEAD through
 // http.ServeContent (which seeks but does not read for HEAD).

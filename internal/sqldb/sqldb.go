@@ -33,6 +33,9 @@ const (
 type DB struct {
 	*sql.DB
 	Dialect Dialect
+	// Path is the SQLite database file ("" otherwise): its write-ahead
+	// log is Path+"-wal".
+	Path string
 }
 
 // OpenSQLite opens (creating if needed) the SQLite database at path in WAL
@@ -59,7 +62,7 @@ func OpenSQLite(ctx context.Context, path string) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("sqldb: open %s: %w", path, err)
 	}
-	return &DB{DB: db, Dialect: SQLite}, nil
+	return &DB{DB: db, Dialect: SQLite, Path: path}, nil
 }
 
 // Open opens a database by driver name. "sqlite" takes a file path;
