@@ -22,8 +22,9 @@ import (
 //     them durable in one journal commit instead of one each);
 //  2. names each content by its hash (link or rename), only once synced;
 //  3. syncs each blob folder the batch named into, once;
-//  4. runs the jobs' transactions in one database transaction, each job in
-//     its own savepoint (a job that fails rolls back alone);
+//  4. runs the jobs in one database transaction: a job refused by its
+//     checks (before writing anything) drops out alone, any other failure
+//     gives the batch up and each job then runs in its own transaction;
 //  5. on SQLite, hands the committed jobs to the WAL syncer and goes on with
 //     the next batch: the syncer fsyncs the write-ahead log once for every
 //     batch committed meanwhile, then lets their Puts return.
@@ -334,7 +335,7 @@ func (s *Store) fsyncWAL(lastIno *uint64) error {
 	return nil
 }
 
-// commit runs one batch. A structural failure (begin, savepoint, commit)
+// commit runs one batch. A failure other than a refusal (begin, a write, commit)
 // falls back to one transaction per job, so that no job fails for another.
 // It ends the failed jobs and returns the committed ones, which the caller
 // ends (after the WAL sync on SQLite).
@@ -446,17 +447,15 @@ func (c *committer) batchTx(ctx context.Context, conn *sql.Conn, live []*commitJ
 		if trusted {
 			c.trusted.Add(1)
 		}
-		if _, err := c.s.prepared(tx).ExecContext(ctx, `SAVEPOINT kaz_job`); err != nil {
-			return fail()
-		}
+		// No savepoint: a job refused by its checks has written nothing
+		// (refused); any other failure gives the batch up, and singleTx
+		// then runs each job alone.
 		if err := j.fn(j.ctx, tx, trusted); err != nil {
-			j.err = err
-			if _, err := c.s.prepared(tx).ExecContext(ctx, `ROLLBACK TO SAVEPOINT kaz_job`); err != nil {
+			var r refusedErr
+			if !errors.As(err, &r) {
 				return fail()
 			}
-		}
-		if _, err := c.s.prepared(tx).ExecContext(ctx, `RELEASE SAVEPOINT kaz_job`); err != nil {
-			return fail()
+			j.err = r.error
 		}
 	}
 	if err := tx.Commit(); err != nil {
@@ -475,6 +474,9 @@ func (c *committer) singleTx(ctx context.Context, conn *sql.Conn, j *commitJob) 
 	}
 	if err := j.fn(j.ctx, tx, false); err != nil {
 		tx.Rollback()
+		if r, ok := err.(refusedErr); ok {
+			return r.error
+		}
 		return err
 	}
 	if err := tx.Commit(); err != nil {
@@ -487,3 +489,17 @@ func (c *committer) singleTx(ctx context.Context, conn *sql.Conn, j *commitJob) 
 type dirSync struct{ err error }
 
 var errClosed = errors.New("docstore: store closed")
+
+// refusedErr marks a job's error raised by its checks, before it wrote
+// anything: the batch goes on without it.
+type refusedErr struct{ error }
+
+func (e refusedErr) Unwrap() error { return e.error }
+
+// refused wraps a check's error (nil stays nil).
+func refused(err error) error {
+	if err == nil {
+		return nil
+	}
+	return refusedErr{err}
+}

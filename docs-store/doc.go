@@ -49,28 +49,31 @@
 // (sha256), and checks the announced size (a short body is ErrIncomplete and
 // changes nothing). A body of at most 32 KiB is read into memory instead and
 // stored in the database by the Put's own transaction (smallblob.go): no
-// file, no file system sync, one WAL fsync shared by the commit group. It then hands the content and its transaction (the
-// item's metadata, the previous content as a version, the audit record and
-// a change event) to the store's committer, which groups the Puts waiting
-// at that moment: it syncs their contents (in parallel), names each by its
-// hash in the blob store (identical contents are stored once; a content
-// gets its name only once synced, so a stored blob is always whole), syncs
-// each blob folder once, then commits all the transactions in one database
-// transaction, each in its own savepoint so that one refused Put does not
-// fail the others. The target's checks (folder, locks, conditions, quota)
-// run inside that transaction; for bodies over 64 KiB or of unknown length
-// they also run before streaming, so that a refused upload is not sent for
-// nothing. Blobs no longer referenced by any item or version (including
-// those of refused uploads) are collected by CollectGarbage after a grace
-// period.
+// file, no file system sync. The target's checks (permission, folder,
+// locks, conditions, case clash, quota) run first, before the body is
+// read, so that a refused upload is not sent for nothing. Put then hands
+// the content and its transaction (the item's metadata, the previous
+// content as a version, the audit record and a change event) to the
+// store's committer, which groups the Puts waiting at that moment: it syncs
+// their contents (in parallel), names each by its hash in the blob store
+// (identical contents are stored once; a content gets its name only once
+// synced, so a stored blob is always whole), syncs each blob folder once,
+// then commits all the transactions in one database transaction. Inside it
+// each Put's checks are run again, unless the committer can prove that
+// nothing they read has changed since (commit.go, prechecked: SQLite's
+// data_version and the names the batches since have written); a Put
+// refused there drops out alone. Blobs no longer referenced by any item or
+// version (including those of refused uploads) are collected by
+// CollectGarbage after a grace period.
 //
 // # Durability
 //
 // A Put that returned (WebDAV 201 or 204) survives a crash of Kaz, of the
 // operating system or a power cut: its content was fsynced, its name in the
-// blob folder fsynced, and its transaction committed with SQLite's
-// synchronous=FULL on the committer's connection (one WAL fsync per group)
-// before Put returns. A Put that failed or was cut off changes nothing
+// blob folder fsynced, and its transaction committed and the database's
+// write-ahead log fsynced (one fsync for every group committed meanwhile,
+// made outside SQLite's write lock so that the next group's SQL overlaps
+// it) before Put returns. A Put that failed or was cut off changes nothing
 // visible. The other writes (folders, moves, deletes, locks, properties)
 // commit with the database's default, WAL with synchronous=NORMAL: they
 // survive a crash of Kaz; after a power cut the last of them may be rolled

@@ -259,13 +259,13 @@ func (s *Store) Put(ctx context.Context, p *auth.Principal, lib, path string, r 
 		if !trusted || l.quota > 0 {
 			var err error
 			if l, _, err = s.access(ctx, tx, p, lib, RoleEditor); err != nil {
-				return err
+				return refused(err)
 			}
 			if cur, err = s.putCheck(ctx, tx, p, l, cp, opts); err != nil {
-				return err
+				return refused(err)
 			}
 			if err := s.checkQuota(ctx, tx, l, n); err != nil {
-				return err
+				return refused(err)
 			}
 		}
 		created = cur == nil || cur.LockedEmpty

@@ -2,6 +2,7 @@ package docstore
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"io"
 	"strings"
@@ -145,5 +146,52 @@ func TestPutPrecheckSpansOtherPuts(t *testing.T) {
 	}
 	if got := readFileAs(t, s, "/NOTE.txt"); got != "other" {
 		t.Errorf("/NOTE.txt = %q", got)
+	}
+}
+
+// TestBatchWithoutSavepoints: a job refused by its checks drops out alone;
+// a job failing after it wrote gives the batch up, and each job then runs
+// alone, so that only the failing one loses its writes.
+func TestBatchWithoutSavepoints(t *testing.T) {
+	s, _ := newTestStore(t, DefaultConfig(), nil)
+	ctx := t.Context()
+	if _, err := s.db.Exec(`CREATE TABLE t_jobs (name TEXT)`); err != nil {
+		t.Fatal(err)
+	}
+	job := func(name string, fail error, beforeWrite bool) *commitJob {
+		return &commitJob{ctx: ctx, done: make(chan struct{}), fn: func(ctx context.Context, tx *sql.Tx, _ bool) error {
+			if fail != nil && beforeWrite {
+				return refused(fail)
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO t_jobs (name) VALUES (?)`, name); err != nil {
+				return err
+			}
+			return fail
+		}}
+	}
+	errBoom, errNo := errors.New("boom"), errors.New("no")
+	batch := []*commitJob{job("ok1", nil, false), job("refused", errNo, true), job("broken", errBoom, false), job("ok2", nil, false)}
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	committed := s.commits.commit(ctx, conn, batch)
+	if len(committed) != 2 || !errors.Is(batch[1].err, errNo) || !errors.Is(batch[2].err, errBoom) {
+		t.Fatalf("committed %d; errors %v, %v", len(committed), batch[1].err, batch[2].err)
+	}
+	var names []string
+	rows, err := s.db.Query(`SELECT name FROM t_jobs ORDER BY name`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var n string
+		rows.Scan(&n)
+		names = append(names, n)
+	}
+	rows.Close()
+	if strings.Join(names, ",") != "ok1,ok2" {
+		t.Errorf("rows = %v, want ok1,ok2", names)
 	}
 }

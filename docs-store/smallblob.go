@@ -20,10 +20,10 @@ import (
 // Finder, davfs2) that is one WAL fsync per group of Puts instead of a file
 // to create, sync, link and a folder to sync per Put — the file system's
 // journal commits were most of a small Put's cost — and no inode per file.
-// Durability is the transaction's (synchronous=FULL on the committer's
-// connection): a small content is durable exactly when its item is, and a
-// refused Put's content is rolled back with its savepoint, leaving nothing
-// to collect. Identical small contents are stored once.
+// Durability is the transaction's (the committer fsyncs the write-ahead
+// log before the Put returns): a small content is durable exactly when its
+// item is, and a refused Put never writes its content, leaving nothing to
+// collect. Identical small contents are stored once.
 //
 // SQLite's own measurements put the break-even between a BLOB in the
 // database and a file beside it at about 100 KB for reads; 32 KiB keeps
