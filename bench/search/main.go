@@ -52,6 +52,7 @@ func main() {
 	fresh := flag.Int("fresh", 50, "freshness samples (0 skips)")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the query phase to this file")
 	indexprofile := flag.String("indexprofile", "", "write a CPU profile of Kaz's indexing to this file")
+	reuse := flag.Bool("reuse", false, "with -out: reuse the indexes a previous run left there (queries only)")
 	flag.Parse()
 	ctx := context.Background()
 	dir := *out
@@ -69,6 +70,24 @@ func main() {
 	}
 	docs, textBytes := makeDocs(paras, *n, *libs)
 	fmt.Printf("corpus: %d paragraphs from %s; %d documents, %.1f MB of text, %d libraries\n", len(paras), *corpusDir, len(docs), float64(textBytes)/1e6, *libs)
+
+	if *reuse {
+		if *out == "" {
+			log.Fatal("-reuse needs -out")
+		}
+		kaz, err := bleve.Open(ctx, filepath.Join(dir, "bleve"), nil)
+		if err != nil {
+			log.Fatal(err)
+		}
+		defer kaz.Close()
+		fts, err := sql.Open("sqlite", "file:"+filepath.Join(dir, "fts.db"))
+		if err != nil {
+			log.Fatal(err)
+		}
+		defer fts.Close()
+		queries(ctx, kaz, fts, *libs, *runs, *cpuprofile)
+		return
+	}
 
 	// Indexing.
 	if *indexprofile != "" {
@@ -91,9 +110,20 @@ func main() {
 	fmt.Printf("%-34s %14.0f %14.0f %10.2f\n", "indexing (docs/s)", kazRate, ftsRate, kazRate/ftsRate)
 	fmt.Printf("%-34s %14.2f %14.2f %10.2f\n", "index size ÷ text size", float64(kazSize)/float64(textBytes), float64(ftsSize)/float64(textBytes), float64(kazSize)/float64(ftsSize))
 
-	// Queries.
+	queries(ctx, kaz, fts, *libs, *runs, *cpuprofile)
+
+	// Freshness through docstore and the indexer.
+	if *fresh <= 0 {
+		return
+	}
+	fp50, fp99 := freshness(ctx, filepath.Join(dir, "fresh"), *fresh)
+	fmt.Printf("\nfreshness (docstore write → searchable, polling 150 ms): p50 %.0f ms, p99 %.0f ms (FTS5: synchronous insert, ~0)\n", fp50, fp99)
+}
+
+// queries measures the latency of each kind of query on both engines.
+func queries(ctx context.Context, kaz *bleve.Engine, fts *sql.DB, libs, runs int, cpuprofile string) {
 	var all []string
-	for i := 0; i < *libs; i++ {
+	for i := 0; i < libs; i++ {
 		all = append(all, fmt.Sprintf("lib%d", i))
 	}
 	kinds := []struct {
@@ -107,8 +137,8 @@ func main() {
 		{"fuzzy (one typo)", []string{"utilisatuer ", "repertiore ", "comande ", "fichiiers "}, nil, false},
 		{"prefix (as you type)", []string{"fich", "utilis", "répert", "comm"}, []string{"fich*", "utilis*", "repert*", "comm*"}, true},
 	}
-	if *cpuprofile != "" {
-		f, err := os.Create(*cpuprofile)
+	if cpuprofile != "" {
+		f, err := os.Create(cpuprofile)
 		if err != nil {
 			log.Fatal(err)
 		}
@@ -117,7 +147,7 @@ func main() {
 	}
 	fmt.Printf("\n%-34s %9s %9s %9s %9s %8s\n", "latency (ms)", "Kaz p50", "Kaz p99", "FTS p50", "FTS p99", "p99 ratio")
 	for _, k := range kinds {
-		kp50, kp99 := measure(*runs, k.kaz, func(q string) {
+		kp50, kp99 := measure(runs, k.kaz, func(q string) {
 			res, err := kaz.Search(ctx, search.Query{Text: q, Libraries: all, Limit: 20})
 			if err != nil {
 				log.Fatal(err)
@@ -128,16 +158,9 @@ func main() {
 			fmt.Printf("%-34s %9.2f %9.2f %9s %9s %8s\n", k.name, kp50, kp99, "n/a", "n/a", "n/a")
 			continue
 		}
-		fp50, fp99 := measure(*runs, k.fts, func(q string) { ftsQuery(ctx, fts, q, all) })
+		fp50, fp99 := measure(runs, k.fts, func(q string) { ftsQuery(ctx, fts, q, all) })
 		fmt.Printf("%-34s %9.2f %9.2f %9.2f %9.2f %8.2f\n", k.name, kp50, kp99, fp50, fp99, kp99/fp99)
 	}
-
-	// Freshness through docstore and the indexer.
-	if *fresh <= 0 {
-		return
-	}
-	fp50, fp99 := freshness(ctx, filepath.Join(dir, "fresh"), *fresh)
-	fmt.Printf("\nfreshness (docstore write → searchable, polling 150 ms): p50 %.0f ms, p99 %.0f ms (FTS5: synchronous insert, ~0)\n", fp50, fp99)
 }
 
 var (

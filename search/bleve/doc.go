@@ -1,6 +1,7 @@
 // Package bleve is the embedded search engine: Bleve v2 indexes on disk,
-// one per library (a shard), searched together through an IndexAlias of
-// the libraries the principal may read. It implements search.Index.
+// one per library (a shard), searched together (fanout.go: in parallel,
+// merged by rank, ties ordered by library then index order) over the
+// libraries the principal may read. It implements search.Index.
 //
 // Matching: text is analyzed French-first (elision, accent and case
 // folding, French and English stop words, French light stemming; '_' and
@@ -8,12 +9,14 @@
 // exactly, as a prefix when it is being typed (the last word without a
 // space after it) or long (8+ letters: télétravail finds
 // télétravailleurs), and — only when nothing matches otherwise — with one
-// typo for words of 5+ letters. Phrases use positions. Snippets are cut
-// by Kaz (snippet.go) from the stored text around the densest group of
-// match locations, escaped around <mark> tags; the locations and stored
-// fields are read only for the page's hits, by a second search restricted
-// to their ids (reading term vectors for every match was the cost of
-// two-word queries).
+// typo for words of 5+ letters. The analyzer (fastanalysis.go) gives
+// Bleve's tokens faster. The index keeps no term vectors (match.go):
+// phrases are checked on the stored text of the documents holding all
+// their words, and snippets are cut by Kaz (snippet.go) from the stored
+// text of the page's hits, analyzed again to find the query's words,
+// around the densest group of matches, escaped around <mark> tags; the
+// stored fields are read only for the page's hits, by a second search
+// restricted to their ids.
 //
 // Security: a shard holds only its library's documents (documents are
 // routed by Document.Library), and a search opens only the shards of the

@@ -129,7 +129,12 @@ func newMapping() (*mapping.IndexMappingImpl, error) {
 		return f
 	}
 	doc.AddFieldMappingsAt(fLibrary, keyword(true, true))
-	doc.AddFieldMappingsAt(fPath, keyword(true, false))
+	// The path and the size are shown, never searched: stored only (an
+	// indexed path is one dictionary term per document, an indexed number
+	// sixteen).
+	path := keyword(true, false)
+	path.Index = false
+	doc.AddFieldMappingsAt(fPath, path)
 	doc.AddFieldMappingsAt(fFolders, keyword(false, false))
 	doc.AddFieldMappingsAt(fName, text(true, false))
 	title := text(true, false)
@@ -139,12 +144,13 @@ func newMapping() (*mapping.IndexMappingImpl, error) {
 	doc.AddFieldMappingsAt(fMeta, text(false, false))
 	doc.AddFieldMappingsAt(fType, keyword(true, true))
 	size := bleve.NewNumericFieldMapping()
-	size.Store, size.DocValues, size.IncludeInAll = true, false, false
+	size.Store, size.Index, size.DocValues, size.IncludeInAll = true, false, false, false
 	doc.AddFieldMappingsAt(fSize, size)
 	mod := bleve.NewDateTimeFieldMapping()
 	mod.Store, mod.DocValues, mod.IncludeInAll = true, true, false
 	doc.AddFieldMappingsAt(fModified, mod)
-	doc.AddFieldMappingsAt(fContent, text(true, true))
+	// No term vectors: snippets and phrases use the stored text (match.go).
+	doc.AddFieldMappingsAt(fContent, text(true, false))
 	m.DefaultMapping = doc
 	m.StoreDynamic = false
 	m.IndexDynamic = false
@@ -396,22 +402,6 @@ func (e *Engine) Stats(ctx context.Context) (search.Stats, error) {
 	return st, nil
 }
 
-// alias returns an alias over the shards of libs that exist.
-func (e *Engine) alias(libs []string) bleve.IndexAlias {
-	e.mu.RLock()
-	defer e.mu.RUnlock()
-	var idxs []bleve.Index
-	for _, l := range libs {
-		if idx, ok := e.shards[l]; ok {
-			idxs = append(idxs, idx)
-		}
-	}
-	if len(idxs) == 0 {
-		return nil
-	}
-	return bleve.NewIndexAlias(idxs...)
-}
-
 // tokens analyzes s like indexed text.
 func (e *Engine) tokens(s string) []string {
 	var out []string
@@ -482,37 +472,51 @@ func exactQuery(tok string) query.Query {
 	return bleve.NewDisjunctionQuery(qs...)
 }
 
-func phraseQuery(text string) query.Query {
-	var qs []query.Query
-	for _, f := range []string{fContent, fName, fMeta} {
-		pq := bleve.NewMatchPhraseQuery(text)
-		pq.SetField(f)
-		pq.Analyzer = analyzerText
-		qs = append(qs, pq)
+// phraseQuery matches the documents found to hold a phrase (ids, from
+// phraseDocs), scored by its words. It is nil when none does.
+func phraseQuery(toks, ids []string) query.Query {
+	if len(ids) == 0 {
+		return nil
 	}
-	return bleve.NewDisjunctionQuery(qs...)
+	qs := []query.Query{bleve.NewDocIDQuery(ids)}
+	for _, tok := range toks {
+		qs = append(qs, exactQuery(tok))
+	}
+	return bleve.NewConjunctionQuery(qs...)
 }
 
 // buildQuery turns what the agent typed and the filters into one Bleve
-// query, including the library restriction (security trimming). It
-// returns nil when the query can match nothing.
-func (e *Engine) buildQuery(q *search.Query, scope []string, textOnlyNames, fuzzy bool) query.Query {
+// query, including the library restriction (security trimming). phrases
+// holds the documents of each phrase of two words or more (see
+// Engine.phrases). It returns nil when the query can match nothing.
+func (e *Engine) buildQuery(q *search.Query, p search.Parsed, phrases map[string][]string, textOnlyNames, fuzzy bool) query.Query {
 	var must, mustNot []query.Query
-	p := search.Parse(q.Text)
 	for _, t := range p.Terms {
 		toks := e.tokens(t.Text)
 		if len(toks) == 0 {
 			continue // only stop words
 		}
+		ids, isPhrase := phrases[t.Text]
+		isPhrase = isPhrase && t.Phrase
 		switch {
-		case t.Exclude && t.Phrase:
-			mustNot = append(mustNot, phraseQuery(t.Text))
+		case t.Exclude && isPhrase:
+			if len(ids) > 0 {
+				mustNot = append(mustNot, bleve.NewDocIDQuery(ids))
+			}
 		case t.Exclude:
 			for _, tok := range toks {
 				mustNot = append(mustNot, exactQuery(tok))
 			}
-		case t.Phrase:
-			must = append(must, phraseQuery(t.Text))
+		case isPhrase:
+			pq := phraseQuery(toks, ids)
+			if pq == nil {
+				return nil // no document holds the phrase
+			}
+			must = append(must, pq)
+		case t.Phrase: // one word
+			for _, tok := range toks {
+				must = append(must, exactQuery(tok))
+			}
 		default:
 			raw := Fold(t.Text)
 			for i, tok := range toks {
@@ -605,15 +609,22 @@ func (e *Engine) Search(ctx context.Context, q search.Query) (*search.Result, er
 	if len(scope) == 0 {
 		return res, nil
 	}
-	alias := e.alias(scope)
-	if alias == nil {
+	shards := e.searchSet(scope)
+	if len(shards) == 0 {
 		return res, nil
+	}
+	p := search.Parse(q.Text)
+	phrases, err := e.phrases(ctx, p, scope)
+	if err != nil {
+		return nil, err
 	}
 	// Exact and prefix matches first; typos only when they find nothing
 	// (as Meilisearch ranks them, and much cheaper).
-	sr, err := e.run(ctx, alias, &q, scope, offset, false)
+	fuzzy := false
+	sr, err := e.run(ctx, shards, &q, p, phrases, offset, false)
 	if err == nil && sr != nil && sr.Total == 0 && hasLongWord(q.Text) {
-		sr, err = e.run(ctx, alias, &q, scope, offset, true)
+		fuzzy = true
+		sr, err = e.run(ctx, shards, &q, p, phrases, offset, true)
 	}
 	if err != nil {
 		return nil, err
@@ -621,7 +632,7 @@ func (e *Engine) Search(ctx context.Context, q search.Query) (*search.Result, er
 	if sr == nil {
 		return res, nil
 	}
-	return e.result(&q, sr, offset), nil
+	return e.result(&q, sr, offset, fuzzy), nil
 }
 
 // hasLongWord reports whether text has a plain word of 5+ letters (the
@@ -635,28 +646,25 @@ func hasLongWord(text string) bool {
 	return false
 }
 
-func (e *Engine) run(ctx context.Context, alias bleve.IndexAlias, qp *search.Query, scope []string, offset int, fuzzy bool) (*bleve.SearchResult, error) {
+func (e *Engine) run(ctx context.Context, shards shardSet, qp *search.Query, p search.Parsed, phrases map[string][]string, offset int, fuzzy bool) (*bleve.SearchResult, error) {
 	q := *qp
-	bq := e.buildQuery(&q, scope, false, fuzzy)
+	bq := e.buildQuery(&q, p, phrases, false, fuzzy)
 	if bq == nil {
 		return nil, nil
 	}
 	limit := q.PageLimit()
 	req := bleve.NewSearchRequestOptions(bq, limit, offset, false)
 	req.Fields = storedFields
+	// Ties are ordered by library and index order (see shardSet), not
+	// by "_id", which costs a read of every match's id.
 	if q.SortOrder() == search.SortModified {
-		req.SortBy([]string{"-" + fModified, "_id"})
-	} else {
-		req.SortBy([]string{"-_score", "_id"})
-	}
-	if q.SortOrder() == search.SortModified {
+		req.SortBy([]string{"-" + fModified})
 		req.Score = "none" // the order ignores relevance: skip scoring
 	}
 	if q.Text != "" {
-		// Snippets need match locations and the stored text, but only
-		// for the page's hits: asking for locations here would read the
-		// term vectors of every matching document. The page is loaded by
-		// a second search restricted to its hits (see loadPage).
+		// Snippets need the stored text, but only for the page's hits:
+		// the page is loaded by a second search restricted to its ids
+		// (see loadPage).
 		req.Fields = nil
 	}
 	if q.Facets {
@@ -672,30 +680,29 @@ func (e *Engine) run(ctx context.Context, alias bleve.IndexAlias, qp *search.Que
 		}
 		req.AddFacet(search.FacetModified, df)
 	}
-	sr, err := alias.SearchInContext(ctx, req)
+	sr, err := shards.search(ctx, req)
 	if err != nil {
 		return nil, fmt.Errorf("bleve: search: %w", err)
 	}
 	if q.Text != "" && len(sr.Hits) > 0 {
-		if err := loadPage(ctx, alias, bq, sr); err != nil {
+		if err := loadPage(ctx, shards, sr); err != nil {
 			return nil, err
 		}
 	}
 	return sr, nil
 }
 
-// loadPage fills the stored fields and the content match locations of
-// sr's hits with a second search of the same query restricted to their
-// ids. A hit deleted in between is dropped.
-func loadPage(ctx context.Context, alias bleve.IndexAlias, bq query.Query, sr *bleve.SearchResult) error {
+// loadPage fills the stored fields of sr's hits with a second search
+// restricted to their ids. A hit deleted in between is dropped.
+func loadPage(ctx context.Context, shards shardSet, sr *bleve.SearchResult) error {
 	ids := make([]string, len(sr.Hits))
 	for i, h := range sr.Hits {
 		ids[i] = h.ID
 	}
-	req := bleve.NewSearchRequestOptions(bleve.NewConjunctionQuery(bleve.NewDocIDQuery(ids), bq), len(ids), 0, false)
+	req := bleve.NewSearchRequestOptions(bleve.NewDocIDQuery(ids), len(ids), 0, false)
 	req.Fields = storedFieldsWithContent
-	req.IncludeLocations = true
-	page, err := alias.SearchInContext(ctx, req)
+	req.Score = "none"
+	page, err := shards.search(ctx, req)
 	if err != nil {
 		return fmt.Errorf("bleve: load results: %w", err)
 	}
@@ -706,7 +713,7 @@ func loadPage(ctx context.Context, alias bleve.IndexAlias, bq query.Query, sr *b
 	hits := sr.Hits[:0]
 	for _, h := range sr.Hits {
 		if p := byID[h.ID]; p != nil {
-			h.Fields, h.Locations = p.Fields, p.Locations
+			h.Fields = p.Fields
 			hits = append(hits, h)
 		}
 	}
@@ -714,9 +721,13 @@ func loadPage(ctx context.Context, alias bleve.IndexAlias, bq query.Query, sr *b
 	return nil
 }
 
-func (e *Engine) result(qp *search.Query, sr *bleve.SearchResult, offset int) *search.Result {
+func (e *Engine) result(qp *search.Query, sr *bleve.SearchResult, offset int, fuzzy bool) *search.Result {
 	q := *qp
 	res := &search.Result{Hits: []search.Hit{}, Total: sr.Total}
+	var m *matcher
+	if len(sr.Hits) > 0 && q.Text != "" {
+		m = e.newMatcher(q.Text, fuzzy)
+	}
 	for _, h := range sr.Hits {
 		hit := search.Hit{
 			Library: str(h.Fields[fLibrary]),
@@ -731,7 +742,12 @@ func (e *Engine) result(qp *search.Query, sr *bleve.SearchResult, offset int) *s
 		if s := str(h.Fields[fModified]); s != "" {
 			hit.Modified, _ = time.Parse(time.RFC3339Nano, s)
 		}
-		if sn := snippet(str(h.Fields[fContent]), h.Locations[fContent]); sn != "" {
+		content := str(h.Fields[fContent])
+		var locs bsearch.TermLocationMap
+		if m != nil {
+			locs = m.locations(e.text, content)
+		}
+		if sn := snippet(content, locs); sn != "" {
 			hit.Snippet = sn
 		} else if t := str(h.Fields[fTitle]); t != "" {
 			hit.Snippet = htmlEscape(t)
@@ -777,21 +793,25 @@ func (e *Engine) Suggest(ctx context.Context, libraries []string, prefix string,
 	if len(scope) == 0 || strings.TrimSpace(prefix) == "" {
 		return out, nil
 	}
-	alias := e.alias(scope)
-	if alias == nil {
+	shards := e.searchSet(scope)
+	if len(shards) == 0 {
 		return out, nil
 	}
 	if limit <= 0 || limit > 20 {
 		limit = 8
 	}
-	bq := e.buildQuery(&q, scope, true, true)
+	p := search.Parse(q.Text)
+	phrases, err := e.phrases(ctx, p, scope)
+	if err != nil {
+		return nil, err
+	}
+	bq := e.buildQuery(&q, p, phrases, true, true)
 	if bq == nil {
 		return out, nil
 	}
 	req := bleve.NewSearchRequestOptions(bq, limit, 0, false)
 	req.Fields = []string{fLibrary, fPath, fName}
-	req.SortBy([]string{"-_score", "_id"})
-	sr, err := alias.SearchInContext(ctx, req)
+	sr, err := shards.search(ctx, req)
 	if err != nil {
 		return nil, fmt.Errorf("bleve: suggest: %w", err)
 	}

@@ -1,0 +1,319 @@
+package bleve
+
+import (
+	"fmt"
+	"sync"
+	"unicode/utf8"
+
+	"github.com/blevesearch/bleve/v2/analysis"
+	"github.com/blevesearch/bleve/v2/analysis/lang/fr"
+	"github.com/blevesearch/bleve/v2/analysis/token/lowercase"
+	unicodetok "github.com/blevesearch/bleve/v2/analysis/tokenizer/unicode"
+	"github.com/blevesearch/bleve/v2/registry"
+)
+
+// The text analyzer of the index, made fast without changing a token.
+//
+// It is the chain of addAnalysis (separators → Unicode word boundaries →
+// lower case → elision → folding → stop words → French light stemming),
+// with two shortcuts that a CPU profile of indexing pointed at (word
+// segmentation and stemming were about a third of the indexing CPU):
+//
+//   - fastTokenize splits text made only of Latin letters, digits and
+//     common punctuation (nearly every French document) by the same rules
+//     as blevesearch/segment's Unicode word segmentation (UAX #29);
+//     any other character sends the whole text through the original
+//     tokenizer;
+//   - every filter after the tokenizer works on one token at a time, so
+//     the term of a word is computed once (by the original filters) and
+//     remembered: a language has far fewer distinct words than a corpus
+//     has tokens.
+//
+// analysis_fast_test.go checks the output against the original chain,
+// token by token (term, offsets, positions).
+const analyzerFastType = "kaz_text_fast"
+
+// textAnalyzer is the analyzer registered as analyzerFastType.
+type textAnalyzer struct {
+	sep       analysis.CharFilter
+	tokenizer analysis.Tokenizer // the original, for texts fastTokenize declines
+	filters   []analysis.TokenFilter
+}
+
+func newTextAnalyzer(_ map[string]interface{}, cache *registry.Cache) (analysis.Analyzer, error) {
+	sep, err := cache.CharFilterNamed(charSeparators)
+	if err != nil {
+		return nil, err
+	}
+	tok, err := cache.TokenizerNamed(unicodetok.Name)
+	if err != nil {
+		return nil, err
+	}
+	a := &textAnalyzer{sep: sep, tokenizer: tok}
+	for _, name := range textFilters {
+		f, err := cache.TokenFilterNamed(name)
+		if err != nil {
+			return nil, fmt.Errorf("analyzer %s: %w", analyzerFastType, err)
+		}
+		a.filters = append(a.filters, f)
+	}
+	return a, nil
+}
+
+// textFilters are the token filters of the text analyzer, in order. Each
+// works on one token alone (none looks at its neighbours or its type),
+// which is what makes terms cacheable.
+var textFilters = []string{lowercase.Name, fr.ElisionName, filterFold, filterStop, fr.LightStemmerName}
+
+func init() {
+	if err := registry.RegisterAnalyzer(analyzerFastType, newTextAnalyzer); err != nil {
+		panic(err)
+	}
+}
+
+// Analyze returns the tokens of input, as the original chain does.
+func (a *textAnalyzer) Analyze(input []byte) analysis.TokenStream {
+	input = a.sep.Filter(input)
+	toks, ok := fastTokenize(input)
+	if !ok {
+		toks = a.tokenizer.Tokenize(input)
+	}
+	return a.terms(toks)
+}
+
+// cachedTerm is the outcome of the token filters for one word.
+type cachedTerm struct {
+	term []byte // shared: never modified
+	drop bool   // a stop word
+}
+
+// termCache remembers the terms of words across documents and shards.
+// It stops growing at maxCachedTerms (about 30 MB): rarer words are then
+// computed each time.
+var termCache = struct {
+	sync.RWMutex
+	m map[string]cachedTerm
+}{m: map[string]cachedTerm{}}
+
+const maxCachedTerms = 200_000
+
+// recentTerms is a small direct-mapped cache of the terms of short
+// words in front of termCache, one per analysing goroutine (recents):
+// once termCache holds a large vocabulary, each of its look-ups misses
+// the processor's caches (8% of the indexing CPU at 100,000 documents),
+// while the few hundred most frequent words are most of a text.
+type recentTerms [1 << 11]recentEntry
+
+type recentEntry struct {
+	key [23]byte
+	n   uint8 // length of the word in key; 0 when empty
+	ct  cachedTerm
+}
+
+// recents are the front caches, taken by one analysis at a time (a
+// sync.Pool would lose them at every garbage collection, which is often
+// while indexing).
+var recents [8]struct {
+	sync.Mutex
+	r recentTerms
+}
+
+// takeRecent returns a free front cache and its release, or nil.
+func takeRecent() (*recentTerms, func()) {
+	for i := range recents {
+		if recents[i].TryLock() {
+			return &recents[i].r, recents[i].Unlock
+		}
+	}
+	return nil, func() {}
+}
+
+// slot returns the entry for word (FNV-1a hash), or nil for a long word
+// or without a cache.
+func (r *recentTerms) slot(word []byte) *recentEntry {
+	if r == nil || len(word) == 0 || len(word) > len(recentEntry{}.key) {
+		return nil
+	}
+	h := uint32(2166136261)
+	for _, c := range word {
+		h = (h ^ uint32(c)) * 16777619
+	}
+	return &r[h&(uint32(len(r))-1)]
+}
+
+// terms replaces each token's text by its term, dropping stop words.
+func (a *textAnalyzer) terms(toks analysis.TokenStream) analysis.TokenStream {
+	out := toks[:0]
+	var misses map[string]cachedTerm
+	recent, release := takeRecent()
+	termCache.RLock()
+	for _, t := range toks {
+		slot := recent.slot(t.Term)
+		var ct cachedTerm
+		if slot != nil && int(slot.n) == len(t.Term) && string(slot.key[:slot.n]) == string(t.Term) {
+			ct = slot.ct
+		} else {
+			var ok bool
+			if ct, ok = termCache.m[string(t.Term)]; !ok {
+				ct = a.filter(t.Term)
+				if misses == nil {
+					misses = map[string]cachedTerm{}
+				}
+				misses[string(t.Term)] = ct
+			}
+			if slot != nil {
+				slot.n = uint8(copy(slot.key[:], t.Term))
+				slot.ct = ct
+			}
+		}
+		if ct.drop {
+			continue
+		}
+		t.Term = ct.term
+		out = append(out, t)
+	}
+	termCache.RUnlock()
+	release()
+	if len(misses) > 0 {
+		termCache.Lock()
+		for k, v := range misses {
+			if len(termCache.m) >= maxCachedTerms {
+				break
+			}
+			termCache.m[k] = v
+		}
+		termCache.Unlock()
+	}
+	return out
+}
+
+// filter runs the token filters on one word.
+func (a *textAnalyzer) filter(word []byte) cachedTerm {
+	ts := analysis.TokenStream{{Term: append([]byte(nil), word...), Start: 0, End: len(word), Position: 1, Type: analysis.AlphaNumeric}}
+	for _, f := range a.filters {
+		ts = f.Filter(ts)
+	}
+	if len(ts) == 0 {
+		return cachedTerm{drop: true}
+	}
+	return cachedTerm{term: append([]byte(nil), ts[0].Term...)}
+}
+
+// Character classes for fastTokenize, with their UAX #29 word-break
+// property as blevesearch/segment (Unicode 8) implements it.
+const (
+	cOther     = iota // breaks on both sides (spaces, most punctuation)
+	cLetter           // ALetter
+	cDigit            // Numeric
+	cMidLetter        // MidLetter: joins two letters (':', '·')
+	cMidNum           // MidNum: joins two digits (',', ';')
+	cMidBoth          // MidNumLet and Single_Quote: both ('.', ''', '’')
+	cUnknown          // anything else: the original tokenizer decides
+)
+
+var asciiClass = func() (t [utf8.RuneSelf]uint8) {
+	for c := range utf8.RuneSelf {
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z':
+			t[c] = cLetter
+		case c >= '0' && c <= '9':
+			t[c] = cDigit
+		case c == ':':
+			t[c] = cMidLetter
+		case c == ',' || c == ';':
+			t[c] = cMidNum
+		case c == '.' || c == '\'':
+			t[c] = cMidBoth
+		case c == '_': // ExtendNumLet
+			t[c] = cUnknown
+		default:
+			t[c] = cOther
+		}
+	}
+	return t
+}()
+
+// runeClass classifies a non-ASCII rune. Only runes whose segmentation
+// analysis_fast_test.go checks against blevesearch/segment are known.
+func runeClass(r rune) uint8 {
+	switch {
+	case r == 0xAA || r == 0xB5 || r == 0xBA,
+		r >= 0xC0 && r <= 0x24F && r != 0xD7 && r != 0xF7:
+		return cLetter
+	case r == 0xB7:
+		return cMidLetter
+	case r == 0x2018 || r == 0x2019:
+		return cMidBoth
+	case r == 0xAD: // soft hyphen: Format
+		return cUnknown
+	case r >= 0xA0 && r <= 0xBF, r == 0xD7 || r == 0xF7,
+		r >= 0x2010 && r <= 0x2017, r >= 0x201A && r <= 0x2022, r == 0x2026, r == 0x2030,
+		r == 0x2039 || r == 0x203A, r == 0x20AC, r == 0x2122:
+		return cOther
+	}
+	return cUnknown
+}
+
+func classAt(in []byte, i int) (uint8, int) {
+	if c := in[i]; c < utf8.RuneSelf {
+		return asciiClass[c], 1
+	}
+	r, size := utf8.DecodeRune(in[i:])
+	if r == utf8.RuneError {
+		return cUnknown, size
+	}
+	return runeClass(r), size
+}
+
+// fastTokenize splits in into words as the Unicode tokenizer does, or
+// reports false when in has a character outside the known classes.
+func fastTokenize(in []byte) (analysis.TokenStream, bool) {
+	backing := make([]analysis.Token, 0, len(in)/6+1)
+	pos := 1
+	for i := 0; i < len(in); {
+		c, size := classAt(in, i)
+		if c == cUnknown {
+			return nil, false
+		}
+		if c != cLetter && c != cDigit {
+			i += size
+			continue
+		}
+		start, prev, numeric := i, c, c == cDigit
+		i += size
+		for i < len(in) {
+			c, size = classAt(in, i)
+			if c == cLetter || c == cDigit {
+				numeric = numeric && c == cDigit
+				prev = c
+				i += size
+				continue
+			}
+			if c == cUnknown {
+				return nil, false
+			}
+			if (c == cMidLetter || c == cMidNum || c == cMidBoth) && i+size < len(in) {
+				next, nsize := classAt(in, i+size)
+				if next == cUnknown {
+					return nil, false
+				}
+				if next == prev && ((prev == cLetter && c != cMidNum) || (prev == cDigit && c != cMidLetter)) {
+					i += size + nsize
+					continue
+				}
+			}
+			break
+		}
+		typ := analysis.AlphaNumeric
+		if numeric {
+			typ = analysis.Numeric
+		}
+		backing = append(backing, analysis.Token{Term: in[start:i], Start: start, End: i, Position: pos, Type: typ})
+		pos++
+	}
+	out := make(analysis.TokenStream, len(backing))
+	for k := range backing {
+		out[k] = &backing[k]
+	}
+	return out, true
+}
