@@ -413,6 +413,7 @@ func (c *call) startMedia(conn *net.UDPConn, browserSDP string, browserOffer med
 	c.relay, c.codec, c.pbxTE, c.remote, c.srtp = r, ch, pm.TelEvent, pm, keys
 	c.mu.Unlock()
 	go r.pbxLoop()
+	r.startRTCP()
 	t.send(Message{Type: "answer", CallID: c.id, Ref: ref, SDP: answer})
 	return nil
 }
@@ -498,7 +499,7 @@ func (p *Phone) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		}
 		if _, ok := pickCrypto(md.Crypto); md.Proto == "RTP/SAVP" && !ok {
 			res := sip.NewResponseFromRequest(req, 488, "Not Acceptable Here", nil)
-			res.AppendHeader(sip.NewHeader("Warning", `305 kaz "SDES-SRTP needs a=crypto with `+srtpSuite+`"`))
+			res.AppendHeader(sip.NewHeader("Warning", `305 kaz "SDES-SRTP needs a=crypto with one of `+suiteNames()+`"`))
 			tx.Respond(res)
 			return
 		}
@@ -781,12 +782,13 @@ func (c *call) localSDPLocked(dir string) []byte {
 	return sdpOffer{SessionID: c.sdpSess, Version: c.sdpVer, Addr: c.local, Codecs: []codec{c.codec}, TelEvent: c.pbxTE, Direction: dir, Crypto: c.cryptoLocked()}.build()
 }
 
-// cryptoLocked is Kaz's a=crypto value toward the PBX, "" for plain RTP.
-func (c *call) cryptoLocked() string {
+// cryptoLocked are Kaz's a=crypto values toward the PBX, none for plain
+// RTP.
+func (c *call) cryptoLocked() []string {
 	if c.srtp == nil {
-		return ""
+		return nil
 	}
-	return c.srtp.attr()
+	return c.srtp.attrs()
 }
 
 // offerSRTP prepares Kaz's SDES key when Kaz makes the offer and the
@@ -795,7 +797,11 @@ func (c *call) offerSRTP() error {
 	if !c.p.cfg.PBXSRTP {
 		return nil
 	}
-	k, err := newSRTPKeys(1)
+	suites, err := offeredSuites(c.p.cfg.PBXSRTPSuites)
+	if err != nil {
+		return err
+	}
+	k, err := newSRTPOffer(suites)
 	if err != nil {
 		return err
 	}
@@ -821,7 +827,7 @@ func (c *call) pbxSRTP(pm mediaDesc, pbxOffered bool) (*srtpKeys, error) {
 		if !ok {
 			return nil, errNoCrypto
 		}
-		k, err := newSRTPKeys(ca.tag)
+		k, err := newSRTPKeys(ca.tag, ca.suite)
 		if err != nil {
 			return nil, err
 		}
@@ -836,12 +842,7 @@ func (c *call) pbxSRTP(pm mediaDesc, pbxOffered bool) (*srtpKeys, error) {
 	if !secure {
 		return nil, errNoCrypto // Kaz requires SRTP (phone.pbx_srtp)
 	}
-	for _, v := range pm.Crypto {
-		if ca, err := parseCrypto(v); err == nil && ca.tag == k.tag {
-			return k, k.start(ca.key)
-		}
-	}
-	return nil, errNoCrypto
+	return k.accept(pm.Crypto)
 }
 
 func (c *call) readAck(req *sip.Request, tx sip.ServerTransaction) {

@@ -73,10 +73,14 @@ type Config struct {
 	// value is NOT RFC-compliant and exists for tests only (so that a
 	// session-timer test takes seconds); leave it unset in production.
 	SessionMinSE time.Duration `yaml:"session_min_se"`
-	// PBXSRTP makes the offers Kaz sends to the PBX RTP/SAVP with an SDES
-	// key (RFC 4568, AES_CM_128_HMAC_SHA1_80) instead of plain RTP/AVP.
+	// PBXSRTP makes the offers Kaz sends to the PBX RTP/SAVP with SDES
+	// keys (RFC 4568) instead of plain RTP/AVP.
 	// Offers from the PBX are answered in kind whatever this says.
 	PBXSRTP bool `yaml:"pbx_srtp"`
+	// PBXSRTPSuites are the SDES crypto suites Kaz offers, in order of
+	// preference (default AES_CM_128_HMAC_SHA1_80, AEAD_AES_128_GCM,
+	// AES_CM_128_HMAC_SHA1_32). Offers from the PBX may use any of these.
+	PBXSRTPSuites []string `yaml:"pbx_srtp_suites"`
 	// KeyFile holds the key that encrypts agents' SIP passwords at rest;
 	// relative to the data folder (default "phone.key").
 	KeyFile string `yaml:"key_file"`
@@ -194,6 +198,9 @@ func (c *Config) Validate() error {
 	}
 	if _, _, err := net.SplitHostPort(d.SIPListen); err != nil {
 		return fmt.Errorf("sip_listen must be host:port, got %q", c.SIPListen)
+	}
+	if _, err := offeredSuites(c.PBXSRTPSuites); err != nil {
+		return err
 	}
 	if d.AnnounceSIP == "" {
 		return errors.New("announce_sip is required when sip_listen is a wildcard address")

@@ -15,9 +15,18 @@
 // stream across hold, DTMF injection (RFC 4733) and a tab resuming the call
 // after a reload. The echo test number is answered by Kaz itself.
 //
-// The PBX leg is plain RTP/AVP, or SDES-SRTP (RFC 4568,
-// AES_CM_128_HMAC_SHA1_80 through pion/srtp) when the PBX offers
-// RTP/SAVP with a=crypto, or when phone.pbx_srtp makes Kaz offer it.
+// The PBX leg is plain RTP/AVP, or SDES-SRTP (RFC 4568 and 7714:
+// AES_CM_128_HMAC_SHA1_80, AEAD_AES_128_GCM or AES_CM_128_HMAC_SHA1_32
+// through pion/srtp) when the PBX offers RTP/SAVP with a=crypto, or when
+// phone.pbx_srtp makes Kaz offer it (phone.pbx_srtp_suites, in order).
+// An SRTP leg also has SRTCP on the next port (rtcp.go): the PBX's
+// reports are authenticated, Kaz sends sender reports every 5 s.
+//
+// Media fast path (fastpath.go): once a browser leg's DTLS handshake is
+// done, Kaz keys its own SRTP contexts from it and relays that leg's RTP
+// itself on the shared ICE-lite socket (read with recvmmsg by two
+// goroutines), without pion's per-packet goroutine hand-offs; STUN, DTLS
+// and RTCP stay with pion.
 //
 // Reconnection: when a tab's WebSocket drops, or its WebRTC connection
 // fails or disconnects while the WebSocket stays open (the tab then gets

@@ -116,6 +116,7 @@ func TestOutboundCallToDeskPhoneCarriesAudioBothWays(t *testing.T) {
 	desk.waitEvent("CALL_ESTABLISHED", "", 10*time.Second)
 
 	alice.waitTone(1000) // the desk phone's tone reached the browser
+	checkFastPath(t, tp, callID)
 
 	// DTMF from the agent reaches the desk phone as RFC 4733 events.
 	alice.send(Message{Type: "dtmf", CallID: callID, Digit: "5"})
@@ -319,4 +320,23 @@ func TestBlindTransferMovesTheDeskPhoneToAnotherExtension(t *testing.T) {
 	alice.send(Message{Type: "transfer", CallID: callID, Target: "2002"})
 	desk2.waitEvent("CALL_ESTABLISHED", "", 15*time.Second)
 	alice.expectState(callID, "ended")
+}
+
+// checkFastPath fails when the call's browser leg is not on the media
+// fast path (fastpath.go): a pion upgrade that hides the DTLS keys would
+// silently cost several times the CPU per packet.
+func checkFastPath(t *testing.T, tp *testPhone, callID string) {
+	t.Helper()
+	tp.mu.Lock()
+	c := tp.calls[callID]
+	tp.mu.Unlock()
+	if c == nil {
+		t.Fatalf("call %s not found", callID)
+	}
+	c.mu.Lock()
+	r := c.relay
+	c.mu.Unlock()
+	if r == nil || r.browser.Load() == nil || r.browser.Load().fast.Load() == nil {
+		t.Fatal("the browser leg is not on the media fast path (pion carries it)")
+	}
 }

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
 	"github.com/pion/srtp/v3"
 )
@@ -110,27 +111,33 @@ func TestSessionTimerKazRefreshesAtHalfInterval(t *testing.T) {
 // PBX side's 1 kHz reaches the browser, the browser's 440 Hz reaches the
 // PBX side, decrypted with the key Kaz answered.
 func TestSDESSRTPOfferFromPBXIsAnsweredAndRelayed(t *testing.T) {
+	for _, suite := range cryptoSuites {
+		t.Run(suite.name, func(t *testing.T) { testSDESOfferFromPBX(t, suite) })
+	}
+}
+
+// testSDESOfferFromPBX: SIPp, as the PBX, offers RTP/SAVP with one
+// a=crypto line of suite; the test plays the PBX's media with pion/srtp.
+func testSDESOfferFromPBX(t *testing.T, suite cryptoSuite) {
 	k := startKamailio(t, map[string]string{agentExt: agentPass}, nil)
 	tp := newTestPhone(t, k.addr(), nil)
 	tp.SetAccount(t.Context(), "alice", Account{Extension: agentExt, Password: agentPass})
 	alice := dialAgent(t, tp, "alice")
 	alice.expect("registration", func(m Message) bool { return m.State == "registered" })
 
-	pbxKey := make([]byte, srtpKeyLen)
+	pbxKey := make([]byte, suite.inlineLen())
 	for i := range pbxKey {
 		pbxKey[i] = byte(i*7 + 3)
 	}
-	media, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
-	if err != nil {
-		t.Fatal(err)
-	}
+	media, rtcpConn := udpPair(t)
 	defer media.Close()
+	defer rtcpConn.Close()
 	tmpl, err := os.ReadFile("testdata/srtp-inbound.xml")
 	if err != nil {
 		t.Fatal(err)
 	}
 	scen := strings.NewReplacer("__MEDIA_PORT__", fmt.Sprint(media.LocalAddr().(*net.UDPAddr).Port),
-		"__KEY__", base64.StdEncoding.EncodeToString(pbxKey)).Replace(string(tmpl))
+		"__KEY__", base64.StdEncoding.EncodeToString(pbxKey), "__SUITE__", suite.name).Replace(string(tmpl))
 	path := filepath.Join(t.TempDir(), "srtp.xml")
 	if err := os.WriteFile(path, []byte(scen), 0o644); err != nil {
 		t.Fatal(err)
@@ -144,15 +151,15 @@ func TestSDESSRTPOfferFromPBXIsAnsweredAndRelayed(t *testing.T) {
 	c.mu.Lock()
 	keys, kazAddr := c.srtp, c.local
 	c.mu.Unlock()
-	if keys == nil || keys.tag != 7 {
-		t.Fatalf("no SDES keys with the PBX's tag: %+v", keys)
+	if keys == nil || keys.tag != 7 || keys.suite.name != suite.name {
+		t.Fatalf("no SDES keys with the PBX's tag and suite: %+v", keys)
 	}
-	profile := srtp.ProtectionProfileAes128CmHmacSha1_80
-	txCtx, err := srtp.CreateContext(pbxKey[:16], pbxKey[16:], profile)
+	profile := suite.prof
+	txCtx, err := srtp.CreateContext(pbxKey[:suite.keyLen], pbxKey[suite.keyLen:], profile)
 	if err != nil {
 		t.Fatal(err)
 	}
-	rxCtx, err := srtp.CreateContext(keys.local[:16], keys.local[16:], profile)
+	rxCtx, err := srtp.CreateContext(keys.local[:suite.keyLen], keys.local[suite.keyLen:], profile)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -236,16 +243,90 @@ func TestSDESSRTPOfferFromPBXIsAnsweredAndRelayed(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+	// SRTCP: Kaz's sender report decrypts with Kaz's key, and Kaz
+	// authenticates the PBX's report.
+	rtcpConn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	for {
+		buf := make([]byte, 1500)
+		n, err := rtcpConn.Read(buf)
+		if err != nil {
+			t.Fatalf("no SRTCP report from Kaz: %v", err)
+		}
+		dec, err := rxCtx.DecryptRTCP(nil, buf[:n], nil)
+		if err != nil {
+			t.Fatalf("Kaz's SRTCP does not decrypt with its key: %v", err)
+		}
+		pkts, err := rtcp.Unmarshal(dec)
+		if err != nil {
+			t.Fatalf("Kaz's RTCP: %v", err)
+		}
+		if sr, ok := pkts[0].(*rtcp.SenderReport); ok && sr.PacketCount > 0 && len(pkts) > 1 {
+			break
+		}
+	}
+	rr, _ := (&rtcp.ReceiverReport{SSRC: 0x5a5a}).Marshal()
+	encRR, err := txCtx.EncryptRTCP(nil, rr, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kazRTCP := net.UDPAddrFromAddrPort(netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), kazAddr.Port()+1))
+	c.mu.Lock()
+	relay := c.relay
+	c.mu.Unlock()
+	deadline = time.Now().Add(5 * time.Second)
+	for relay.RTCPFromPBX.Load() == 0 {
+		rtcpConn.WriteToUDP(encRR, kazRTCP)
+		if time.Now().After(deadline) {
+			t.Fatal("Kaz did not take the PBX's SRTCP report")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	forged := append([]byte(nil), encRR...)
+	forged[len(forged)-1] ^= 1
+	before := relay.RTCPFromPBX.Load()
+	rtcpConn.WriteToUDP(forged, kazRTCP)
+	time.Sleep(200 * time.Millisecond)
+	if relay.RTCPFromPBX.Load() != before {
+		t.Error("Kaz took an SRTCP packet with a bad authentication tag")
+	}
+
 	alice.send(Message{Type: "hangup", CallID: callID})
 	alice.expectState(callID, "ended")
 	wait()
 }
 
+// udpPair binds an RTP socket on an even port and the RTCP one next to it.
+func udpPair(t *testing.T) (*net.UDPConn, *net.UDPConn) {
+	t.Helper()
+	for range 100 {
+		a, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := a.LocalAddr().(*net.UDPAddr).Port
+		if p%2 == 0 {
+			if b, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: p + 1}); err == nil {
+				return a, b
+			}
+		}
+		a.Close()
+	}
+	t.Fatal("no free RTP/RTCP port pair")
+	return nil, nil
+}
+
 // phone.pbx_srtp: Kaz offers RTP/SAVP with an SDES key to a desk phone
 // that requires SRTP (baresip mediaenc=srtp-mand); audio flows both ways.
+// Run once per suite, Kaz offering only that one: baresip must speak it.
 func TestPBXSRTPOfferToDeskPhoneRequiringSRTP(t *testing.T) {
+	for _, suite := range cryptoSuites {
+		t.Run(suite.name, func(t *testing.T) { testSRTPToBaresip(t, suite) })
+	}
+}
+
+func testSRTPToBaresip(t *testing.T, suite cryptoSuite) {
 	k := startKamailio(t, map[string]string{agentExt: agentPass, deskExt: deskPass}, nil)
-	tp := newTestPhone(t, k.addr(), func(c *Config) { c.PBXSRTP = true })
+	tp := newTestPhone(t, k.addr(), func(c *Config) { c.PBXSRTP, c.PBXSRTPSuites = true, []string{suite.name} })
 	tp.SetAccount(t.Context(), "alice", Account{Extension: agentExt, Password: agentPass})
 	desk := startBaresipEnc(t, k, deskExt, deskPass, true, "srtp-mand")
 	alice := dialAgent(t, tp, "alice")
@@ -257,6 +338,23 @@ func TestPBXSRTPOfferToDeskPhoneRequiringSRTP(t *testing.T) {
 	c.mu.Unlock()
 	if keys == nil || keys.rx.Load() == nil {
 		t.Fatal("the call does not use SDES-SRTP toward the PBX")
+	}
+	if keys.suite.name != suite.name {
+		t.Fatalf("suite in use %s, want %s", keys.suite.name, suite.name)
+	}
+	// baresip's SRTCP reports reach Kaz's RTCP port and authenticate.
+	// Not with AES_CM_128_HMAC_SHA1_32: baresip (libre) then puts a 4-byte
+	// tag on SRTCP (seen on the wire), where RFC 4568 §6.2.2 and pion keep
+	// 80 bits for SRTCP; Kaz drops those reports (RTP is unaffected).
+	c.mu.Lock()
+	relay := c.relay
+	c.mu.Unlock()
+	deadline := time.Now().Add(15 * time.Second)
+	for suite.name != "AES_CM_128_HMAC_SHA1_32" && relay.RTCPFromPBX.Load() == 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("no authenticated SRTCP from baresip (Kaz sent %d reports)", relay.RTCPToPBX.Load())
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 	time.Sleep(2 * time.Second) // let the desk phone record some agent audio
 	alice.send(Message{Type: "hangup", CallID: callID})
@@ -271,8 +369,9 @@ func TestPBXSRTPOfferToDeskPhoneRequiringSRTP(t *testing.T) {
 	}
 }
 
-func TestParseCryptoAcceptsOnlyTheSupportedSuite(t *testing.T) {
+func TestParseCryptoAcceptsOnlyTheSupportedSuites(t *testing.T) {
 	key := base64.StdEncoding.EncodeToString(make([]byte, srtpKeyLen))
+	gcmKey := base64.StdEncoding.EncodeToString(make([]byte, 28))
 	tests := []struct {
 		v   string
 		ok  bool
@@ -281,7 +380,12 @@ func TestParseCryptoAcceptsOnlyTheSupportedSuite(t *testing.T) {
 		{"1 AES_CM_128_HMAC_SHA1_80 inline:" + key, true, 1},
 		{"7 AES_CM_128_HMAC_SHA1_80 inline:" + key + "|2^20", true, 7},
 		{"1 AES_CM_128_HMAC_SHA1_80 inline:" + key + "|2^20|1:4", false, 0}, // MKI
-		{"1 AES_CM_128_HMAC_SHA1_32 inline:" + key, false, 0},
+		{"2 AES_CM_128_HMAC_SHA1_32 inline:" + key, true, 2},
+		{"3 AEAD_AES_128_GCM inline:" + gcmKey, true, 3},
+		{"3 AEAD_AES_128_GCM inline:" + key, false, 0}, // 30 bytes: not a GCM key
+		{"1 AES_CM_128_HMAC_SHA1_80 inline:" + gcmKey, false, 0},
+		{"1 AEAD_AES_256_GCM inline:" + gcmKey, false, 0},
+		{"1 F8_128_HMAC_SHA1_80 inline:" + key, false, 0},
 		{"1 AES_CM_128_HMAC_SHA1_80 inline:c2hvcnQ=", false, 0},
 		{"1 AES_CM_128_HMAC_SHA1_80 inline:" + key + " KDR=1", false, 0},
 		{"x AES_CM_128_HMAC_SHA1_80 inline:" + key, false, 0},
@@ -289,7 +393,7 @@ func TestParseCryptoAcceptsOnlyTheSupportedSuite(t *testing.T) {
 	}
 	for _, tt := range tests {
 		c, err := parseCrypto(tt.v)
-		if (err == nil) != tt.ok || (tt.ok && (c.tag != tt.tag || len(c.key) != srtpKeyLen)) {
+		if (err == nil) != tt.ok || (tt.ok && (c.tag != tt.tag || len(c.key) != c.suite.inlineLen())) {
 			t.Errorf("parseCrypto(%q) = %+v, %v", tt.v, c, err)
 		}
 	}
@@ -301,13 +405,38 @@ func FuzzParseCrypto(f *testing.F) {
 	f.Add("99999999999 x y")
 	f.Fuzz(func(t *testing.T, v string) {
 		c, err := parseCrypto(v)
-		if err == nil && len(c.key) != srtpKeyLen {
+		if err == nil && (c.suite.inlineLen() == 0 || len(c.key) != c.suite.inlineLen()) {
 			t.Fatalf("accepted a %d-byte key", len(c.key))
 		}
 	})
 }
 
+func TestPBXSRTPSuitesConfig(t *testing.T) {
+	if got, err := offeredSuites(nil); err != nil || len(got) != len(cryptoSuites) {
+		t.Errorf("default suites = %v, %v", got, err)
+	}
+	got, err := offeredSuites([]string{"aead_aes_128_gcm", "AES_CM_128_HMAC_SHA1_80"})
+	if err != nil || len(got) != 2 || got[0].name != "AEAD_AES_128_GCM" {
+		t.Errorf("suites = %v, %v", got, err)
+	}
+	if _, err := offeredSuites([]string{"AES_256_CM_HMAC_SHA1_80"}); err == nil {
+		t.Error("an unknown suite was accepted")
+	}
+	c := Config{PBX: "127.0.0.1:5060", SIPListen: "127.0.0.1:5070", AnnounceSIP: "127.0.0.1", AnnounceWebRTC: "127.0.0.1", PBXSRTPSuites: []string{"NULL_HMAC_SHA1_80"}}
+	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "pbx_srtp_suites") {
+		t.Errorf("Validate with an unknown suite: %v", err)
+	}
+}
+
 func TestSRTPOfferAndAnswerAgreeOnKeys(t *testing.T) {
+	for i, suite := range cryptoSuites {
+		t.Run(suite.name, func(t *testing.T) { testSRTPOfferAnswer(t, i, suite) })
+	}
+}
+
+// testSRTPOfferAnswer: Kaz offers every suite; the PBX answers the
+// offer's line i (suite) with its own key under the same tag.
+func testSRTPOfferAnswer(t *testing.T, i int, suite cryptoSuite) {
 	p := &Phone{cfg: Config{PBXSRTP: true}}
 	c := &call{p: p}
 	if err := c.offerSRTP(); err != nil {
@@ -316,19 +445,25 @@ func TestSRTPOfferAndAnswerAgreeOnKeys(t *testing.T) {
 	body := sdpOffer{SessionID: 1, Version: 1, Addr: netip.MustParseAddrPort("127.0.0.1:4000"), Codecs: bridgeable[3:], TelEvent: 101,
 		Direction: "sendrecv", Crypto: c.cryptoLocked()}.build()
 	md, err := parseSDP(body)
-	if err != nil || md.Proto != "RTP/SAVP" || len(md.Crypto) != 1 {
+	if err != nil || md.Proto != "RTP/SAVP" || len(md.Crypto) != len(cryptoSuites) {
 		t.Fatalf("offer %q parsed as %+v, %v", body, md, err)
 	}
-	// The PBX answers with its own key under the same tag.
+	if ca, err := parseCrypto(md.Crypto[i]); err != nil || ca.suite.name != suite.name || ca.tag != i+1 {
+		t.Fatalf("offer line %d = %q (%+v, %v), want tag %d %s", i, md.Crypto[i], ca, err, i+1, suite.name)
+	}
+	// The PBX answers the chosen line with its own key under the same tag.
 	peer := &call{p: &Phone{}}
-	pk, err := peer.pbxSRTP(md, true)
-	if err != nil || pk == nil || pk.tag != 1 {
+	pk, err := peer.pbxSRTP(mediaDesc{Proto: "RTP/SAVP", Crypto: md.Crypto[i:]}, true)
+	if err != nil || pk == nil || pk.tag != i+1 || pk.suite.name != suite.name {
 		t.Fatalf("answering the offer: %+v, %v", pk, err)
 	}
 	ans := mediaDesc{Proto: "RTP/SAVP", Crypto: []string{pk.attr()}}
 	k, err := c.pbxSRTP(ans, false)
-	if err != nil || k == nil || k.rx.Load() == nil {
+	if err != nil || k == nil || k.rx.Load() == nil || k.suite.name != suite.name {
 		t.Fatalf("taking the answer: %+v, %v", k, err)
+	}
+	if got := (&call{srtp: k}).cryptoLocked(); len(got) != 1 || got[0] != k.attr() {
+		t.Errorf("after the answer Kaz's a=crypto = %q, want only the chosen line", got)
 	}
 	// What one encrypts, the other decrypts.
 	pkt, _ := (&rtp.Packet{Header: rtp.Header{Version: 2, SequenceNumber: 1, SSRC: 9}, Payload: []byte("hello")}).Marshal()
@@ -341,11 +476,11 @@ func TestSRTPOfferAndAnswerAgreeOnKeys(t *testing.T) {
 		t.Fatalf("decrypt: %q, %v", dec, err)
 	}
 	// The PBX re-INVITEs with a new key under a new tag: Kaz follows.
-	pk2, _ := newSRTPKeys(4)
-	if err := k.rekey([]string{pk2.attr()}); err != nil || k.tag != 4 {
+	pk2, _ := newSRTPKeys(40, suite)
+	if err := k.rekey([]string{pk2.attr()}); err != nil || k.tag != 40 {
 		t.Fatalf("rekey: tag %d, %v", k.tag, err)
 	}
-	tx2, _ := srtp.CreateContext(pk2.local[:16], pk2.local[16:], srtp.ProtectionProfileAes128CmHmacSha1_80)
+	tx2, _ := srtp.CreateContext(pk2.local[:suite.keyLen], pk2.local[suite.keyLen:], suite.prof)
 	enc2, _ := tx2.EncryptRTP(nil, pkt, nil)
 	if dec, err := k.decrypt(enc2); err != nil || !strings.HasSuffix(string(dec), "hello") {
 		t.Fatalf("decrypt after rekey: %q, %v", dec, err)
@@ -354,6 +489,22 @@ func TestSRTPOfferAndAnswerAgreeOnKeys(t *testing.T) {
 	oldEnc, _ := pk.tx.EncryptRTP(nil, old, nil)
 	if _, err := k.decrypt(oldEnc); err == nil {
 		t.Error("a packet under the old PBX key still decrypts after the rekey")
+	}
+	// A re-INVITE switching suites: Kaz answers with a key of the new one.
+	other := cryptoSuites[(i+1)%len(cryptoSuites)]
+	pk3, _ := newSRTPKeys(41, other)
+	if err := k.rekey([]string{pk3.attr()}); err != nil || k.suite.name != other.name || len(k.local) != other.inlineLen() {
+		t.Fatalf("rekey to %s: %+v, %v", other.name, k, err)
+	}
+	tx3, _ := srtp.CreateContext(pk3.local[:other.keyLen], pk3.local[other.keyLen:], other.prof)
+	enc3, _ := tx3.EncryptRTP(nil, pkt, nil)
+	if dec, err := k.decrypt(enc3); err != nil || !strings.HasSuffix(string(dec), "hello") {
+		t.Fatalf("decrypt after the suite change: %q, %v", dec, err)
+	}
+	rx3, _ := srtp.CreateContext(k.local[:other.keyLen], k.local[other.keyLen:], other.prof)
+	enc4, _ := k.tx.EncryptRTP(nil, pkt, nil)
+	if dec, err := rx3.DecryptRTP(nil, enc4, nil); err != nil || !strings.HasSuffix(string(dec), "hello") {
+		t.Fatalf("the PBX cannot decrypt Kaz's new key: %q, %v", dec, err)
 	}
 	// A plain answer to Kaz's SRTP offer is refused.
 	if _, err := c.pbxSRTP(mediaDesc{Proto: "RTP/AVP"}, false); err == nil {

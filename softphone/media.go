@@ -21,6 +21,7 @@ import (
 type mediaEngine struct {
 	se      webrtc.SettingEngine
 	mux     net.PacketConn
+	fast    *fastPort // the same socket, seen by pion's mux
 	log     *slog.Logger
 	rtpMin  int
 	rtpMax  int
@@ -39,7 +40,8 @@ func newMediaEngine(cfg Config, log *slog.Logger) (*mediaEngine, error) {
 	var se webrtc.SettingEngine
 	se.LoggerFactory = lf
 	se.SetLite(true)
-	se.SetICEUDPMux(webrtc.NewICEUDPMux(lf.NewLogger("ice"), conn))
+	fast := newFastPort(conn.(*net.UDPConn))
+	se.SetICEUDPMux(webrtc.NewICEUDPMux(lf.NewLogger("ice"), fast))
 	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
 	se.SetIncludeLoopbackCandidate(true)
 	se.SetNAT1To1IPs([]string{cfg.AnnounceWebRTC}, webrtc.ICECandidateTypeHost)
@@ -51,7 +53,7 @@ func newMediaEngine(cfg Config, log *slog.Logger) (*mediaEngine, error) {
 		return nil, fmt.Errorf("softphone: announce_sip must be an IP address for SDP: %w", err)
 	}
 	host, _ := splitHostPort(cfg.SIPListen)
-	m := &mediaEngine{se: se, mux: conn, log: log, rtpMin: cfg.RTPPortMin &^ 1, rtpMax: cfg.RTPPortMax, rtpHost: host, rtpIP: ip}
+	m := &mediaEngine{se: se, mux: conn, fast: fast, log: log, rtpMin: cfg.RTPPortMin &^ 1, rtpMax: cfg.RTPPortMax, rtpHost: host, rtpIP: ip}
 	m.rtpNext.Store(int64(m.rtpMin + 2*rand.IntN(max(1, (m.rtpMax-m.rtpMin)/2))))
 	return m, nil
 }
@@ -105,6 +107,25 @@ type browserLeg struct {
 	// dtlsGone is set when the browser closed DTLS (close_notify) or it
 	// failed: the leg cannot come back by itself.
 	dtlsGone atomic.Bool
+	// fast is set once the leg's RTP bypasses pion (see fastpath.go).
+	fast atomic.Pointer[fastLeg]
+}
+
+// writeRTP sends one RTP packet to the browser (header rewritten in
+// place on the fast path).
+func (b *browserLeg) writeRTP(pkt []byte) error {
+	if l := b.fast.Load(); l != nil {
+		return l.write(pkt)
+	}
+	_, err := b.track.Write(pkt)
+	return err
+}
+
+// leaveFast takes the leg off the fast path (closed, or DTLS gone).
+func (b *browserLeg) leaveFast() {
+	if l := b.fast.Load(); l != nil {
+		l.port.remove(l)
+	}
 }
 
 func (b *browserLeg) closedHere() bool {
@@ -119,6 +140,7 @@ func (b *browserLeg) closedHere() bool {
 func (b *browserLeg) close() {
 	b.once.Do(func() {
 		close(b.done)
+		b.leaveFast()
 		b.pc.Close()
 	})
 }
@@ -208,16 +230,33 @@ func (m *mediaEngine) newBrowserLeg(offer string, offered mediaDesc, c codec, on
 		return nil, "", err
 	}
 	b.track = track
-	if onState != nil {
-		// A browser closing its PeerConnection sends a DTLS close_notify
-		// while ICE still looks connected: that is a drop too.
-		sender.Transport().OnStateChange(func(s webrtc.DTLSTransportState) {
-			if (s == webrtc.DTLSTransportStateClosed || s == webrtc.DTLSTransportStateFailed) && !b.closedHere() {
+	fastOK := true
+	var dtlsClient atomic.Bool
+	dt := sender.Transport()
+	ice := dt.ICETransport()
+	var ssrc uint32
+	if enc := sender.GetParameters().Encodings; len(enc) > 0 {
+		ssrc = uint32(enc[0].SSRC)
+	} else {
+		fastOK = false
+	}
+	dt.OnStateChange(func(s webrtc.DTLSTransportState) {
+		switch s {
+		case webrtc.DTLSTransportStateConnected:
+			if fastOK && !b.closedHere() && !m.startFast(b, dt, ice, ssrc, dtlsClient.Load(), onRTP) {
+				m.log.Debug("media fast path unavailable, pion carries the leg")
+			}
+		case webrtc.DTLSTransportStateClosed, webrtc.DTLSTransportStateFailed:
+			// A browser closing its PeerConnection sends a DTLS
+			// close_notify while ICE still looks connected: that is a
+			// drop too.
+			b.leaveFast()
+			if onState != nil && !b.closedHere() {
 				b.dtlsGone.Store(true)
 				onState(b, false)
 			}
-		})
-	}
+		}
+	})
 	go func() { // drain RTCP so the interceptors do not block
 		buf := make([]byte, 1500)
 		for {
@@ -231,6 +270,7 @@ func (m *mediaEngine) newBrowserLeg(offer string, offered mediaDesc, c codec, on
 		pc.Close()
 		return nil, "", fmt.Errorf("%w: %v", errBadSDP, err)
 	}
+	dtlsClient.Store(strings.Contains(ans.SDP, "a=setup:active"))
 	gathered := webrtc.GatheringCompletePromise(pc)
 	if err := pc.SetLocalDescription(ans); err != nil {
 		pc.Close()
@@ -246,7 +286,7 @@ func (m *mediaEngine) newBrowserLeg(offer string, offered mediaDesc, c codec, on
 var (
 	errNoCodec  = errors.New("softphone: no codec in common")
 	errBadSDP   = errors.New("softphone: invalid SDP")
-	errNoCrypto = errors.New("softphone: no usable SDES-SRTP key (AES_CM_128_HMAC_SHA1_80) from the PBX")
+	errNoCrypto = errors.New("softphone: no usable SDES-SRTP key from the PBX (AES_CM_128_HMAC_SHA1_80, AEAD_AES_128_GCM or AES_CM_128_HMAC_SHA1_32)")
 )
 
 // relay bridges one browser leg to one PBX RTP leg, rewriting payload
@@ -281,11 +321,18 @@ type relay struct {
 	lastEvSet bool
 
 	PktToPBX, PktFromPBX atomic.Uint64
-	closed               atomic.Bool
+	OctToPBX             atomic.Uint64 // payload octets, for sender reports
+	// RTCP port of an SRTP leg (rtcp.go); nil without one.
+	rtcpConn               atomic.Pointer[net.UDPConn]
+	RTCPToPBX, RTCPFromPBX atomic.Uint64
+	closed                 atomic.Bool
+	done                   chan struct{} // closed by close
+	closeOnce              sync.Once
 }
 
 func newRelay(conn *net.UDPConn, pbx codec, pbxTE int, log *slog.Logger) *relay {
-	r := &relay{log: log, conn: conn, pbx: pbx, pbxTE: pbxTE, outSeq: uint16(rand.Uint32()), outSSRC: rand.Uint32(), outTSOff: rand.Uint32()}
+	r := &relay{log: log, conn: conn, pbx: pbx, pbxTE: pbxTE, outSeq: uint16(rand.Uint32()), outSSRC: rand.Uint32(), outTSOff: rand.Uint32(),
+		done: make(chan struct{})}
 	r.brSeq.Store(uint32(rand.Uint32() & 0xffff))
 	return r
 }
@@ -298,7 +345,7 @@ func (r *relay) fromBrowser(b *browserLeg, pkt []byte) {
 		return
 	}
 	if r.conn == nil { // echo test: straight back
-		b.track.Write(pkt)
+		b.writeRTP(pkt)
 		return
 	}
 	if r.hold.Load() {
@@ -335,6 +382,7 @@ func (r *relay) fromBrowser(b *browserLeg, pkt []byte) {
 	r.outMu.Unlock()
 	if r.writePBX(pkt, *dst) == nil {
 		r.PktToPBX.Add(1)
+		r.OctToPBX.Add(uint64(len(pkt) - 12))
 	}
 }
 
@@ -462,7 +510,7 @@ func (r *relay) pbxLoop() {
 		}
 		seq := uint16(r.brSeq.Add(1))
 		binary.BigEndian.PutUint16(buf[2:4], seq)
-		b.track.Write(buf[:n])
+		b.writeRTP(buf[:n])
 	}
 }
 
@@ -484,8 +532,12 @@ func (r *relay) pbxEvent(pkt []byte) {
 
 func (r *relay) close() {
 	r.closed.Store(true)
+	r.closeOnce.Do(func() { close(r.done) })
 	if r.conn != nil {
 		r.conn.Close()
+	}
+	if c := r.rtcpConn.Load(); c != nil {
+		c.Close()
 	}
 	if b := r.browser.Load(); b != nil {
 		b.close()

@@ -65,6 +65,23 @@ func freeUDPPort(t testing.TB) int {
 	return 0
 }
 
+// freeSIPPort is a free port for baresip's sip_listen: baresip also
+// binds TCP on it and SIP over TLS on the next port.
+func freeSIPPort(t testing.TB) int {
+	t.Helper()
+	for i := 0; i < 50; i++ {
+		p := freeUDPPort(t)
+		l, err := net.Listen("tcp4", fmt.Sprintf("127.0.0.1:%d", p+1))
+		if err != nil {
+			continue
+		}
+		l.Close()
+		return p
+	}
+	t.Fatal("no free port pair")
+	return 0
+}
+
 // process is a peer started in its own process group, stopped in cleanup.
 type process struct {
 	cmd  *exec.Cmd
@@ -322,7 +339,11 @@ func startBaresipEnc(t testing.TB, k *kamailio, ext, pass string, autoAnswer boo
 	bin := findPeer(t, "baresip")
 	dir := t.TempDir()
 	writeToneWAV(t, filepath.Join(dir, "tone.wav"), 1000, 60)
-	sipPort, ctrlPort := freeUDPPort(t), freeUDPPort(t)
+	sipPort := freeSIPPort(t)
+	ctrlPort := freeUDPPort(t)
+	for ctrlPort == sipPort+1 {
+		ctrlPort = freeUDPPort(t)
+	}
 	rtp := 40000 + rand.IntN(10000)*2
 	cfg := fmt.Sprintf(`poll_method		epoll
 sip_listen		127.0.0.1:%d

@@ -178,9 +178,9 @@ type sdpOffer struct {
 	Codecs    []codec
 	TelEvent  int
 	Direction string
-	// Crypto, when set, makes the body RTP/SAVP with this a=crypto value
-	// (SDES-SRTP, RFC 4568).
-	Crypto string
+	// Crypto, when set, makes the body RTP/SAVP with these a=crypto
+	// values (SDES-SRTP, RFC 4568).
+	Crypto []string
 }
 
 // build renders o as an RTP/AVP SDP body (RTP/SAVP with Crypto).
@@ -200,7 +200,7 @@ func (o sdpOffer) build() []byte {
 		fmts = append(fmts, strconv.Itoa(o.TelEvent))
 	}
 	proto := "RTP/AVP"
-	if o.Crypto != "" {
+	if len(o.Crypto) > 0 {
 		proto = "RTP/SAVP"
 	}
 	fmt.Fprintf(&b, "m=audio %d %s %s\r\n", o.Addr.Port(), proto, strings.Join(fmts, " "))
@@ -221,8 +221,8 @@ func (o sdpOffer) build() []byte {
 	if o.TelEvent >= 0 {
 		fmt.Fprintf(&b, "a=rtpmap:%d telephone-event/8000\r\na=fmtp:%d 0-15\r\n", o.TelEvent, o.TelEvent)
 	}
-	if o.Crypto != "" {
-		fmt.Fprintf(&b, "a=crypto:%s\r\n", o.Crypto)
+	for _, c := range o.Crypto {
+		fmt.Fprintf(&b, "a=crypto:%s\r\n", c)
 	}
 	fmt.Fprintf(&b, "a=ptime:20\r\na=%s\r\n", o.Direction)
 	return []byte(b.String())

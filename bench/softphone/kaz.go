@@ -3,31 +3,37 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"net"
+	"net/http"
+	"net/netip"
+	"os"
+	"reflect"
 	"regexp"
+	"runtime/pprof"
 	"strconv"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"github.com/coder/websocket"
 	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
-	"github.com/pion/rtp"
+	"github.com/pion/dtls/v3"
+	"github.com/pion/srtp/v3"
 	"github.com/pion/webrtc/v4"
 
 	"github.com/kazhq/kaz/softphone"
 )
 
 // fakePBX accepts every REGISTER and answers every INVITE with a desk
-// phone that streams RTP to the offered address and measures what it gets.
+// phone of the generator: all desk phones share one RTP socket.
 type fakePBX struct {
 	addr string
-	lat  *latencies
-	stop chan struct{}
-	wg   sync.WaitGroup
-	mu   sync.Mutex
-	rtp  []*net.UDPConn
 }
 
 var (
@@ -35,7 +41,7 @@ var (
 	reM    = regexp.MustCompile(`m=audio ([0-9]+)`)
 )
 
-func startPBX(ctx context.Context, lat *latencies) (*fakePBX, error) {
+func startPBX(ctx context.Context, gen *generator) (*fakePBX, error) {
 	ua, err := sipgo.NewUA(sipgo.WithUserAgent("benchpbx"))
 	if err != nil {
 		return nil, err
@@ -48,7 +54,7 @@ func startPBX(ctx context.Context, lat *latencies) (*fakePBX, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &fakePBX{addr: conn.LocalAddr().String(), lat: lat, stop: make(chan struct{})}
+	p := &fakePBX{addr: conn.LocalAddr().String()}
 	ok := func(req *sip.Request, tx sip.ServerTransaction) {
 		res := sip.NewResponseFromRequest(req, 200, "OK", nil)
 		if req.Method == sip.REGISTER {
@@ -60,6 +66,7 @@ func startPBX(ctx context.Context, lat *latencies) (*fakePBX, error) {
 	srv.OnOptions(ok)
 	srv.OnBye(ok)
 	srv.OnAck(func(*sip.Request, sip.ServerTransaction) {})
+	var calls atomic.Int64
 	srv.OnInvite(func(req *sip.Request, tx sip.ServerTransaction) {
 		if to := req.To(); to != nil {
 			if tag, _ := to.Params.Get("tag"); tag != "" { // re-INVITE
@@ -74,62 +81,110 @@ func startPBX(ctx context.Context, lat *latencies) (*fakePBX, error) {
 			return
 		}
 		port, _ := strconv.Atoi(m[1])
-		dst := &net.UDPAddr{IP: net.ParseIP(c[1]), Port: port}
-		rc, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
-		if err != nil {
-			tx.Respond(sip.NewResponseFromRequest(req, 503, "Service Unavailable", nil))
-			return
-		}
-		p.mu.Lock()
-		p.rtp = append(p.rtp, rc)
-		p.mu.Unlock()
-		lp := rc.LocalAddr().(*net.UDPAddr).Port
-		sdp := fmt.Sprintf("v=0\r\no=desk 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio %d RTP/AVP 0 101\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:101 telephone-event/8000\r\na=sendrecv\r\n", lp)
+		sdp := fmt.Sprintf("v=0\r\no=desk 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio %d RTP/AVP 0 101\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:101 telephone-event/8000\r\na=sendrecv\r\n", gen.deskPort())
 		res := sip.NewSDPResponseFromRequest(req, []byte(sdp))
-		res.To().Params.Add("tag", strconv.Itoa(lp))
+		res.To().Params.Add("tag", strconv.FormatInt(calls.Add(1), 10))
 		res.AppendHeader(&sip.ContactHeader{Address: sip.Uri{Scheme: "sip", User: "desk", Host: "127.0.0.1", Port: conn.LocalAddr().(*net.UDPAddr).Port}})
 		tx.Respond(res)
-		p.wg.Add(2)
-		go func() {
-			defer p.wg.Done()
-			stream(p.stop, func(b []byte) error { _, err := rc.WriteToUDP(b, dst); return err })
-		}()
-		go func() {
-			defer p.wg.Done()
-			buf := make([]byte, 1500)
-			for {
-				n, err := rc.Read(buf)
-				if err != nil {
-					return
-				}
-				if n > 20 && buf[1]&0x7f == 0 {
-					p.lat.add(buf[12:n])
-				}
-			}
-		}()
+		gen.addDesk(&net.UDPAddr{IP: net.ParseIP(c[1]), Port: port})
 	})
 	go srv.ServeUDP(conn)
 	go func() { <-ctx.Done(); srv.Close(); ua.Close(); conn.Close() }()
 	return p, nil
 }
 
-func (p *fakePBX) close() {
-	close(p.stop)
-	p.mu.Lock()
-	for _, c := range p.rtp {
-		c.Close()
+// agentPort is a simulated browser's UDP socket as pion's ICE mux sees
+// it: once the agent's SRTP keys are known, RTP from the bridge is
+// decrypted and recorded here and never reaches pion.
+type agentPort struct {
+	*net.UDPConn
+	gen *generator
+	rx  atomic.Pointer[srtp.Context]
+}
+
+func (a *agentPort) ReadFromAddrPort(b []byte) (int, netip.AddrPort, error) {
+	for {
+		n, ap, err := a.UDPConn.ReadFromUDPAddrPort(b)
+		if err != nil {
+			return n, ap, err
+		}
+		if rx := a.rx.Load(); rx != nil && n >= 12 && b[0]>>6 == 2 && (b[1] < 192 || b[1] > 223) {
+			if dec, err := rx.DecryptRTP(b[:n], b[:n], nil); err == nil {
+				a.gen.agentReceived(dec)
+			}
+			continue
+		}
+		return n, ap, nil
 	}
-	p.mu.Unlock()
-	p.wg.Wait()
 }
 
-// agent is a simulated browser tab.
+func (a *agentPort) ReadFrom(b []byte) (int, net.Addr, error) {
+	n, ap, err := a.ReadFromAddrPort(b)
+	if err != nil {
+		return n, nil, err
+	}
+	return n, net.UDPAddrFromAddrPort(ap), nil
+}
+
+func (a *agentPort) WriteToAddrPort(b []byte, ap netip.AddrPort) (int, error) {
+	return a.UDPConn.WriteToUDPAddrPort(b, ap)
+}
+
+// privateField reads a private field of pion's DTLS transport (as
+// softphone/fastpath.go does): the agent's DTLS connection and cryptex
+// modes, to key its SRTP contexts.
+func privateField[T any](t *webrtc.DTLSTransport, name string) (v T, ok bool) {
+	f := reflect.ValueOf(t).Elem().FieldByName(name)
+	if !f.IsValid() || f.Type() != reflect.TypeFor[T]() {
+		return v, false
+	}
+	return *(*T)(unsafe.Pointer(f.UnsafeAddr())), true
+}
+
+func cryptexOpts(m srtp.CryptexMode) []srtp.ContextOption {
+	if m == srtp.CryptexModeEnabled || m == srtp.CryptexModeRequired {
+		return []srtp.ContextOption{srtp.Cryptex(m)}
+	}
+	return nil
+}
+
+// agentKeys builds the agent's SRTP contexts; it runs in pion's DTLS
+// "connected" callback.
+func agentKeys(dt *webrtc.DTLSTransport, client bool) (tx, rx *srtp.Context, err error) {
+	conn, ok := privateField[*dtls.Conn](dt, "conn")
+	lx, ok1 := privateField[srtp.CryptexMode](dt, "localCryptexMode")
+	rxm, ok2 := privateField[srtp.CryptexMode](dt, "remoteCryptexMode")
+	if !ok || !ok1 || !ok2 || conn == nil {
+		return nil, nil, errors.New("pion's DTLS transport changed")
+	}
+	prof, ok := conn.SelectedSRTPProtectionProfile()
+	if !ok {
+		return nil, nil, errors.New("no SRTP profile")
+	}
+	state, ok := conn.ConnectionState()
+	if !ok {
+		return nil, nil, errors.New("no DTLS state")
+	}
+	cfg := srtp.Config{Profile: srtp.ProtectionProfile(prof)}
+	if err := cfg.ExtractSessionKeysFromDTLS(&state, client); err != nil {
+		return nil, nil, err
+	}
+	if tx, err = srtp.CreateContext(cfg.Keys.LocalMasterKey, cfg.Keys.LocalMasterSalt, cfg.Profile, cryptexOpts(lx)...); err != nil {
+		return nil, nil, err
+	}
+	rx, err = srtp.CreateContext(cfg.Keys.RemoteMasterKey, cfg.Keys.RemoteMasterSalt, cfg.Profile, cryptexOpts(rxm)...)
+	return tx, rx, err
+}
+
+// agent is a simulated browser tab: a pion peer for signaling, ICE and
+// DTLS; its media is sent by the generator and read by its agentPort.
 type agent struct {
-	ws *websocket.Conn
-	pc *webrtc.PeerConnection
+	ws   *websocket.Conn
+	pc   *webrtc.PeerConnection
+	port *agentPort
 }
 
-func newAgent(ctx context.Context, httpAddr string, i int, lat *latencies, stop chan struct{}) (*agent, time.Duration, error) {
+func newAgent(ctx context.Context, httpAddr string, i int, gen *generator) (*agent, time.Duration, error) {
 	ws, _, err := websocket.Dial(ctx, "ws://"+httpAddr+"/phone/ws?user="+agentName(i), nil)
 	if err != nil {
 		return nil, 0, err
@@ -180,54 +235,53 @@ func newAgent(ctx context.Context, httpAddr string, i int, lat *latencies, stop 
 		return nil, 0, err
 	}
 
+	udp, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		return nil, 0, err
+	}
+	a.port = &agentPort{UDPConn: udp, gen: gen}
 	me := &webrtc.MediaEngine{}
 	me.RegisterCodec(webrtc.RTPCodecParameters{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypePCMU, ClockRate: 8000, Channels: 1}, PayloadType: 0}, webrtc.RTPCodecTypeAudio)
 	var se webrtc.SettingEngine
-	se.SetIncludeLoopbackCandidate(true)
 	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
-	se.SetIPFilter(func(ip net.IP) bool { return ip.IsLoopback() })
+	se.SetIncludeLoopbackCandidate(true)
+	se.SetICEUDPMux(webrtc.NewICEUDPMux(nil, a.port))
 	se.SetICEMulticastDNSMode(0)
 	pc, err := webrtc.NewAPI(webrtc.WithMediaEngine(me), webrtc.WithSettingEngine(se)).NewPeerConnection(webrtc.Configuration{})
 	if err != nil {
+		udp.Close()
 		return nil, 0, err
 	}
 	a.pc = pc
 	track, _ := webrtc.NewTrackLocalStaticRTP(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypePCMU, ClockRate: 8000, Channels: 1}, "mic", "agent")
-	pc.AddTrack(track)
-	pc.OnTrack(func(tr *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
-		buf := make([]byte, 1500)
-		for {
-			n, _, err := tr.Read(buf)
-			if err != nil {
-				return
-			}
-			var p rtp.Packet
-			if p.Unmarshal(buf[:n]) == nil {
-				lat.add(p.Payload)
-			}
-		}
-	})
-	connected := make(chan struct{})
-	var once sync.Once
-	pc.OnConnectionStateChange(func(s webrtc.PeerConnectionState) {
-		if s == webrtc.PeerConnectionStateConnected {
-			once.Do(func() { close(connected) })
-		}
-	})
-	go func() {
-		select {
-		case <-connected:
-		case <-stop:
+	sender, err := pc.AddTrack(track)
+	if err != nil {
+		return nil, 0, err
+	}
+	var ssrc uint32
+	if enc := sender.GetParameters().Encodings; len(enc) > 0 {
+		ssrc = uint32(enc[0].SSRC)
+	}
+	dt := sender.Transport()
+	ice := dt.ICETransport()
+	var client atomic.Bool
+	keyed := make(chan error, 1)
+	dt.OnStateChange(func(s webrtc.DTLSTransportState) {
+		if s != webrtc.DTLSTransportStateConnected {
 			return
 		}
-		stream(stop, func(b []byte) error {
-			var p rtp.Packet
-			if err := p.Unmarshal(b); err != nil {
-				return err
+		tx, rx, err := agentKeys(dt, client.Load())
+		if err == nil {
+			var pair *webrtc.ICECandidatePair
+			if pair, err = ice.GetSelectedCandidatePair(); err == nil && pair != nil {
+				a.port.rx.Store(rx)
+				gen.addAgent(udp, netip.AddrPortFrom(netip.MustParseAddr(pair.Remote.Address), pair.Remote.Port), tx, ssrc)
+			} else if err == nil {
+				err = errors.New("no selected ICE pair")
 			}
-			return track.WriteRTP(&p)
-		})
-	}()
+		}
+		keyed <- err
+	})
 	offer, _ := pc.CreateOffer(nil)
 	g := webrtc.GatheringCompletePromise(pc)
 	pc.SetLocalDescription(offer)
@@ -240,6 +294,7 @@ func newAgent(ctx context.Context, httpAddr string, i int, lat *latencies, stop 
 	if err != nil {
 		return nil, 0, err
 	}
+	client.Store(strings.Contains(ans.SDP, "a=setup:passive"))
 	if err := pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: ans.SDP}); err != nil {
 		return nil, 0, err
 	}
@@ -247,7 +302,10 @@ func newAgent(ctx context.Context, httpAddr string, i int, lat *latencies, stop 
 		return nil, 0, err
 	}
 	select {
-	case <-connected:
+	case err := <-keyed:
+		if err != nil {
+			return nil, 0, err
+		}
 	case <-ctx.Done():
 		return nil, 0, ctx.Err()
 	}
@@ -271,7 +329,13 @@ func runKaz(n int, window time.Duration) (result, error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	lat := &latencies{}
-	pbx, err := startPBX(ctx, lat)
+	cnt := &counters{}
+	gen, err := newGenerator(lat, cnt)
+	if err != nil {
+		return result{}, err
+	}
+	defer gen.close()
+	pbx, err := startPBX(ctx, gen)
 	if err != nil {
 		return result{}, err
 	}
@@ -281,7 +345,6 @@ func runKaz(n int, window time.Duration) (result, error) {
 	}
 	defer func() { cmd.Process.Kill(); cmd.Wait() }()
 	baseRSS := procRSS(cmd.Process.Pid)
-	stop := make(chan struct{})
 	var mu sync.Mutex
 	var agents []*agent
 	var setups []time.Duration
@@ -296,7 +359,7 @@ func runKaz(n int, window time.Duration) (result, error) {
 			defer func() { <-sem }()
 			cctx, c := context.WithTimeout(ctx, 60*time.Second)
 			defer c()
-			a, d, err := newAgent(cctx, httpAddr, i, lat, stop)
+			a, d, err := newAgent(cctx, httpAddr, i, gen)
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil {
@@ -318,18 +381,46 @@ func runKaz(n int, window time.Duration) (result, error) {
 	}
 	time.Sleep(2 * time.Second)
 	lat.on.Store(true)
-	c0 := procCPU(cmd.Process.Pid)
+	cnt.start()
+	c0, g0 := procCPU(cmd.Process.Pid), procCPU(os.Getpid())
+	if *profileOut != "" {
+		go saveProfile(httpAddr, window, fmt.Sprintf("%s.%d", *profileOut, n))
+		if f, err := os.Create(fmt.Sprintf("%s.gen.%d", *profileOut, n)); err == nil {
+			pprof.StartCPUProfile(f)
+			defer f.Close()
+			defer pprof.StopCPUProfile()
+		}
+	}
 	time.Sleep(window)
-	cpu := procCPU(cmd.Process.Pid) - c0
+	cpu, gcpu := procCPU(cmd.Process.Pid)-c0, procCPU(os.Getpid())-g0
 	rss := procRSS(cmd.Process.Pid)
 	lat.on.Store(false)
-	close(stop)
+	cnt.stop()
+	toDesk, toAgent := cnt.fraction()
+	rate := cnt.rate(n, window)
+	gen.close()
 	for _, a := range agents {
 		a.close()
 	}
-	pbx.close()
 	sl := &latencies{d: setups}
 	up := len(agents)
-	return result{calls: n, cpuPerCall: cpu.Seconds() / window.Seconds() / float64(up), rssPerCall: float64(rss-baseRSS) / float64(up),
+	return result{calls: n, toDesk: toDesk, toAgent: toAgent, rate: rate, genCPU: gcpu.Seconds() / window.Seconds(), cpuPerCall: cpu.Seconds() / window.Seconds() / float64(up), rssPerCall: float64(rss-baseRSS) / float64(up),
 		p50: lat.pct(0.5), p99: lat.pct(0.99), setupP50: sl.pct(0.5), setupP99: sl.pct(0.99), packets: lat.count(), established: up}, nil
+}
+
+// saveProfile fetches a CPU profile of the bridge child over the window.
+func saveProfile(httpAddr string, window time.Duration, path string) {
+	res, err := http.Get(fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", httpAddr, int(window.Seconds())-1))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "profile:", err)
+		return
+	}
+	defer res.Body.Close()
+	f, err := os.Create(path)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "profile:", err)
+		return
+	}
+	defer f.Close()
+	io.Copy(f, res.Body)
 }

@@ -23,6 +23,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -31,10 +33,16 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/kazhq/kaz/internal/sqldb"
 	"github.com/kazhq/kaz/softphone"
+)
+
+var (
+	profileOut = flag.String("cpuprofile", "", "save a CPU profile of the bridge child to FILE.N (N calls)")
+	pin        = flag.Bool("pin", false, "pin the load generator to CPU 0 and the measured child to CPU 1 (taskset)")
 )
 
 func main() {
@@ -51,6 +59,17 @@ func main() {
 	case "forwarder":
 		err = runForwarder(*n)
 	default:
+		if *pin && os.Getenv("KAZBENCH_PINNED") == "" {
+			// Re-run this driver on CPU 0 (taskset execs: same pid).
+			tb, lerr := exec.LookPath("taskset")
+			if lerr != nil {
+				fmt.Fprintln(os.Stderr, "softphonebench: -pin needs taskset")
+				os.Exit(1)
+			}
+			self, _ := os.Executable()
+			err = syscall.Exec(tb, append([]string{"taskset", "-c", "0", self}, os.Args[1:]...), append(os.Environ(), "KAZBENCH_PINNED=1"))
+			break
+		}
 		err = drive(*calls, time.Duration(*seconds)*time.Second)
 	}
 	if err != nil {
@@ -89,9 +108,13 @@ func runBridge(pbx string, n int) error {
 		return err
 	}
 	fmt.Printf("READY %s\n", ln.Addr())
-	return http.Serve(ln, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/phone/ws", func(w http.ResponseWriter, r *http.Request) {
 		p.ServeWS(w, r, r.URL.Query().Get("user"))
-	}))
+	})
+	return http.Serve(ln, mux)
 }
 
 func agentName(i int) string { return fmt.Sprintf("agent%d", i) }
@@ -138,6 +161,9 @@ func child(args ...string) (*exec.Cmd, string, error) {
 		return nil, "", err
 	}
 	cmd := exec.Command(self, args...)
+	if *pin {
+		cmd = exec.Command("taskset", append([]string{"-c", "1", self}, args...)...)
+	}
 	cmd.Stderr = os.Stderr
 	out, err := cmd.StdoutPipe()
 	if err != nil {
@@ -227,10 +253,23 @@ type result struct {
 	setupP50, setupP99 time.Duration
 	packets            int
 	established        int
+	toDesk, toAgent    float64 // fraction of the packets sent that arrived
+	genCPU             float64 // the load generator's own CPU, in cores
+	rate               float64 // share of the nominal packet rate sent
 }
 
+// valid says whether the run carried (almost) all its packets: when the
+// machine cannot keep up, CPU figures measure the shortage, not the work.
+func (r result) valid() bool {
+	return r.toDesk >= minDelivered && r.toAgent >= minDelivered && r.rate >= minDelivered
+}
+
+const minDelivered = 0.95
+
 func drive(list string, window time.Duration) error {
-	fmt.Printf("%-10s %-7s %-12s %-12s %-10s %-10s %-10s %-10s %s\n", "path", "calls", "cpu/call", "rss/call", "lat p50", "lat p99", "setup p50", "setup p99", "packets")
+	la, _ := os.ReadFile("/proc/loadavg")
+	fmt.Printf("%s, load average %s", time.Now().UTC().Format(time.DateTime), la)
+	fmt.Printf("%-10s %-7s %-12s %-12s %-10s %-10s %-10s %-10s %-23s %s\n", "path", "calls", "cpu/call", "rss/call", "lat p50", "lat p99", "setup p50", "setup p99", "sent,delivered a→d/d→a", "latency samples")
 	for _, s := range strings.Split(list, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(s))
 		if err != nil || n <= 0 {
@@ -246,6 +285,10 @@ func drive(list string, window time.Duration) error {
 			return fmt.Errorf("kaz %d: %w", n, err)
 		}
 		printResult("kaz", kaz)
+		if !floor.valid() || !kaz.valid() {
+			fmt.Printf("NO FIGURE at %d calls: under %.0f%% of the nominal packets were sent, or delivered in one path (the machine did not keep up)\n\n", n, 100*minDelivered)
+			continue
+		}
 		if floor.cpuPerCall > 0 {
 			fmt.Printf("ratio kaz/forwarder CPU per call at %d calls: %.1fx; added latency p50 %v p99 %v\n\n", n,
 				kaz.cpuPerCall/floor.cpuPerCall, kaz.p50-floor.p50, kaz.p99-floor.p99)
@@ -255,44 +298,14 @@ func drive(list string, window time.Duration) error {
 }
 
 func printResult(path string, r result) {
-	fmt.Printf("%-10s %-7d %-12s %-12s %-10v %-10v %-10v %-10v %d (%d calls up)\n", path, r.calls,
+	fmt.Printf("%-10s %-7d %-12s %-12s %-10v %-10v %-10v %-10v %-23s %d (%d calls up; generator %.2f cores)\n", path, r.calls,
 		fmt.Sprintf("%.3f%%", 100*r.cpuPerCall), fmt.Sprintf("%.0f KiB", r.rssPerCall/1024),
-		r.p50.Round(time.Microsecond), r.p99.Round(time.Microsecond), r.setupP50.Round(time.Millisecond), r.setupP99.Round(time.Millisecond), r.packets, r.established)
+		r.p50.Round(time.Microsecond), r.p99.Round(time.Microsecond), r.setupP50.Round(time.Millisecond), r.setupP99.Round(time.Millisecond),
+		fmt.Sprintf("%.0f%%,%.1f%%/%.1f%%", 100*r.rate, 100*r.toDesk, 100*r.toAgent), r.packets, r.established, r.genCPU)
 }
 
-// stream sends 50 packets/s of 172-byte G.711 RTP on conn to dst (or the
-// connected peer) until stop closes, the first 8 payload bytes being the
-// send time.
-func stream(stop chan struct{}, write func([]byte) error) {
-	t := time.NewTicker(20 * time.Millisecond)
-	defer t.Stop()
-	pkt := make([]byte, 12+160)
-	pkt[0], pkt[1] = 0x80, 0
-	ssrc := uint32(time.Now().UnixNano())
-	binary.BigEndian.PutUint32(pkt[8:], ssrc)
-	var seq uint16
-	var ts uint32
-	for {
-		select {
-		case <-stop:
-			return
-		case <-t.C:
-		}
-		seq++
-		ts += 160
-		binary.BigEndian.PutUint16(pkt[2:], seq)
-		binary.BigEndian.PutUint32(pkt[4:], ts)
-		for i := 20; i < len(pkt); i++ {
-			pkt[i] = 0xff
-		}
-		binary.BigEndian.PutUint64(pkt[12:], uint64(time.Now().UnixNano()))
-		if write(pkt) != nil {
-			return
-		}
-	}
-}
-
-// runFloor streams n call pairs through the bare forwarder.
+// runFloor streams n call pairs through the bare forwarder: agents from
+// one socket each, desk phones from the generator's shared socket.
 func runFloor(n int, window time.Duration) (result, error) {
 	cmd, ports, err := child("-role", "forwarder", "-n", strconv.Itoa(n))
 	if err != nil {
@@ -300,48 +313,54 @@ func runFloor(n int, window time.Duration) (result, error) {
 	}
 	defer func() { cmd.Process.Kill(); cmd.Wait() }()
 	lat := &latencies{}
-	stop := make(chan struct{})
+	cnt := &counters{}
+	gen, err := newGenerator(lat, cnt)
+	if err != nil {
+		return result{}, err
+	}
 	var wg sync.WaitGroup
 	var conns []*net.UDPConn
 	baseRSS := procRSS(cmd.Process.Pid)
 	for _, pair := range strings.Split(ports, ",") {
 		pa, pb, _ := strings.Cut(pair, "/")
-		for _, p := range []string{pa, pb} {
-			port, _ := strconv.Atoi(p)
-			c, err := net.DialUDP("udp4", nil, &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: port})
-			if err != nil {
-				return result{}, err
-			}
-			conns = append(conns, c)
-			wg.Add(2)
-			go func() { defer wg.Done(); stream(stop, func(b []byte) error { _, err := c.Write(b); return err }) }()
-			go func() {
-				defer wg.Done()
-				buf := make([]byte, 1500)
-				for {
-					n, err := c.Read(buf)
-					if err != nil {
-						return
-					}
-					if n > 20 {
-						lat.add(buf[12:n])
-					}
-				}
-			}()
+		a, _ := strconv.Atoi(pa)
+		b, _ := strconv.Atoi(pb)
+		c, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+		if err != nil {
+			return result{}, err
 		}
+		conns = append(conns, c)
+		gen.addAgent(c, netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), uint16(a)), nil, uint32(a))
+		gen.addDesk(&net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: b})
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			buf := make([]byte, 1500)
+			for {
+				n, err := c.Read(buf)
+				if err != nil {
+					return
+				}
+				gen.agentReceived(buf[:n])
+			}
+		}()
 	}
 	time.Sleep(time.Second)
 	lat.on.Store(true)
-	c0 := procCPU(cmd.Process.Pid)
+	cnt.start()
+	c0, g0 := procCPU(cmd.Process.Pid), procCPU(os.Getpid())
 	time.Sleep(window)
-	cpu := procCPU(cmd.Process.Pid) - c0
+	cpu, gcpu := procCPU(cmd.Process.Pid)-c0, procCPU(os.Getpid())-g0
 	rss := procRSS(cmd.Process.Pid)
 	lat.on.Store(false)
-	close(stop)
+	cnt.stop()
+	toDesk, toAgent := cnt.fraction()
+	rate := cnt.rate(n, window)
+	gen.close()
 	for _, c := range conns {
 		c.Close()
 	}
 	wg.Wait()
 	return result{calls: n, cpuPerCall: cpu.Seconds() / window.Seconds() / float64(n), rssPerCall: float64(rss-baseRSS) / float64(n),
-		p50: lat.pct(0.5), p99: lat.pct(0.99), packets: lat.count(), established: n}, nil
+		p50: lat.pct(0.5), p99: lat.pct(0.99), packets: lat.count(), established: n, toDesk: toDesk, toAgent: toAgent, rate: rate, genCPU: gcpu.Seconds() / window.Seconds()}, nil
 }
