@@ -3,6 +3,7 @@ package server_test
 import (
 	"context"
 	"net"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -13,8 +14,10 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/pquerna/otp/totp"
 
+	"github.com/kazhq/kaz/internal/sqldb"
 	"github.com/kazhq/kaz/internal/testenv"
 	"github.com/kazhq/kaz/server"
+	"github.com/kazhq/kaz/server/idp"
 )
 
 const browserPW = "un mot de passe solide"
@@ -221,5 +224,46 @@ func TestBrowserSignInWithSecurityKey(t *testing.T) {
 	}
 	if state != "Activée" {
 		t.Errorf("TOTP state shown %q", state)
+	}
+
+	// A sign-in older than idp.RecentSignIn (a browser left open) may not
+	// change factors: the page offers to sign in again, which comes back
+	// to the account page, where the change then works.
+	db, err := sqldb.OpenSQLite(t.Context(), filepath.Join(srv.Data, "kaz.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(`UPDATE auth_sessions SET created = ?`, sqldb.FormatTime(time.Now().Add(-idp.RecentSignIn-time.Minute))); err != nil {
+		t.Fatal(err)
+	}
+	step, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	if err := chromedp.Run(step,
+		chromedp.Navigate(srv.URL+"/?fresh=1#/account"), // a new page load, not a hash change
+		chromedp.WaitVisible(`[data-testid=mfa-totp-add]`, chromedp.ByQuery),
+		chromedp.Click(`[data-testid=mfa-totp-add]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`[data-testid=mfa-reauth]`, chromedp.ByQuery),
+	); err != nil {
+		var errText, html string
+		chromedp.Run(ctx, chromedp.Text(`[data-testid=mfa-error]`, &errText, chromedp.ByQuery, chromedp.AtLeast(0)),
+			chromedp.Evaluate(`document.querySelector('[data-testid=mfa-error]') ? document.querySelector('[data-testid=mfa-error]').outerHTML : document.body.innerText.slice(0, 500)`, &html))
+		t.Fatalf("no offer to sign in again with an old sign-in: %v (%q %s)", err, errText, html)
+	}
+	if err := chromedp.Run(ctx,
+		chromedp.Click(`[data-testid=mfa-reauth]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`#username`, chromedp.ByID),
+		chromedp.SendKeys(`#username`, "bob", chromedp.ByID),
+		chromedp.SendKeys(`#password`, browserPW, chromedp.ByID),
+		chromedp.Click(`#submit`, chromedp.ByID),
+		chromedp.WaitVisible(`#webauthn-button`, chromedp.ByID),
+		chromedp.Click(`#webauthn-button`, chromedp.ByID),
+		chromedp.WaitVisible(`[data-testid=mfa-totp-add]`, chromedp.ByQuery),
+		chromedp.Click(`[data-testid=mfa-totp-add]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`[data-testid=mfa-totp-secret]`, chromedp.ByQuery),
+	); err != nil {
+		var loc, errText string
+		chromedp.Run(ctx, chromedp.Location(&loc), chromedp.Text(`[data-testid=mfa-error]`, &errText, chromedp.ByQuery))
+		t.Fatalf("sign in again to change a factor: %v (at %s, %q)", err, loc, errText)
 	}
 }

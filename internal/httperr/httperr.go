@@ -24,6 +24,9 @@ type Error struct {
 	Code int    // HTTP status
 	Msg  string // safe, plain-language message for the client
 	Err  error  // cause, logged only
+	// Reason, when set, is a stable word the web client acts on (sent as
+	// "reason"), e.g. "reauth": sign in again, then retry.
+	Reason string
 }
 
 func (e *Error) Error() string {
@@ -84,7 +87,11 @@ func Write(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) 
 	h := w.Header()
 	h.Set("Content-Language", lang)
 	h.Add("Vary", "Accept-Language")
-	WriteJSON(w, he.Code, map[string]any{"error": msg, "error_en": he.Msg, "status": he.Code})
+	body := map[string]any{"error": msg, "error_en": he.Msg, "status": he.Code}
+	if he.Reason != "" {
+		body["reason"] = he.Reason
+	}
+	WriteJSON(w, he.Code, body)
 }
 
 // missed remembers the untranslated messages already logged, up to

@@ -27,6 +27,7 @@ var messagesFR = map[string]string{
 
 	// Account and second factors (server/idp)
 	"second factors can only be changed from a browser session":                                      "Les seconds facteurs ne peuvent être modifiés que depuis le navigateur, une fois connecté.",
+	"for your security, sign in again before changing your second factors":                           "Par sécurité, reconnectez-vous avant de modifier vos seconds facteurs.",
 	"security keys need Kaz to be reached by a host name, not an IP address: ask your administrator": "Les clés de sécurité ne fonctionnent que si Kaz est ouvert par son nom, et non par une adresse IP : adressez-vous à votre administrateur.",
 	"no enrolment in progress, or it expired: start again":                                           "Aucun enregistrement n'est en cours, ou il a expiré : recommencez.",
 	"this account is not managed by Kaz's provider":                                                  "Ce compte n'est pas géré par le fournisseur d'identité de Kaz.",

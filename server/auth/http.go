@@ -81,7 +81,7 @@ func (rp *RP) Authenticate(r *http.Request) (*Principal, error) {
 	if err != nil {
 		return nil, err
 	}
-	p.Method, p.AMR, p.SessionID = sess.Method, sess.AMR, sess.IDHash
+	p.Method, p.AMR, p.SessionID, p.SignedIn = sess.Method, sess.AMR, sess.IDHash, sess.Created
 	return p, nil
 }
 

@@ -1,6 +1,9 @@
 package auth
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // Principal is the one authenticated identity behind a request. Exactly one
 // is resolved per request by the authentication middleware, from a session
@@ -23,6 +26,9 @@ type Principal struct {
 	AMR []string `json:"amr,omitempty"`
 	// SessionID identifies the server-side session, when there is one.
 	SessionID string `json:"-"`
+	// SignedIn is when the sign-in behind a session happened (zero for
+	// other methods): changes of second factors want a recent one.
+	SignedIn time.Time `json:"-"`
 	// Admin is true for members of the configured administrators group.
 	Admin bool `json:"admin"`
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"time"
 
 	"github.com/go-webauthn/webauthn/webauthn"
 	"github.com/pquerna/otp"
@@ -52,6 +53,17 @@ var (
 	errNoPending   = httperr.New(http.StatusConflict, "no enrolment in progress, or it expired: start again", nil)
 )
 
+// RecentSignIn is how old a sign-in may be for its session to change second
+// factors: someone who finds a browser left open may not swap the agent's
+// authenticator for theirs, nor take new recovery codes.
+const RecentSignIn = 15 * time.Minute
+
+// errReauth asks the web client to sign in again (reason "reauth").
+var errReauth = &httperr.Error{Code: http.StatusForbidden, Reason: "reauth",
+	Msg: "for your security, sign in again before changing your second factors"}
+
+// accountUser is the signed-in user; needSession: from a browser session
+// signed in less than RecentSignIn ago (the factor changes).
 func (p *Provider) accountUser(r *http.Request, needSession bool) (string, error) {
 	pr, ok := auth.FromContext(r.Context())
 	if !ok {
@@ -59,6 +71,9 @@ func (p *Provider) accountUser(r *http.Request, needSession bool) (string, error
 	}
 	if needSession && pr.Method != "session" {
 		return "", errNeedSession
+	}
+	if needSession && (pr.SignedIn.IsZero() || p.now().Sub(pr.SignedIn) > RecentSignIn) {
+		return "", errReauth
 	}
 	if _, err := p.activeUser(r.Context(), pr.User); err != nil {
 		return "", httperr.New(http.StatusForbidden, "this account is not managed by Kaz's provider", err)

@@ -6,20 +6,30 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/pquerna/otp"
 
 	"github.com/kazhq/kaz/server/auth"
 )
 
-// accountCall runs one account API request as user (method "session" or
-// "apppassword").
+// accountCall runs one account API request as user (method "session",
+// signed in just now, or "apppassword").
 func accountCall(t *testing.T, e *testEnv, user, method, verb, path, body string) (int, map[string]any) {
+	t.Helper()
+	return accountCallAt(t, e, user, method, time.Now(), verb, path, body)
+}
+
+func accountCallAt(t *testing.T, e *testEnv, user, method string, signedIn time.Time, verb, path, body string) (int, map[string]any) {
 	t.Helper()
 	mux := http.NewServeMux()
 	e.p.AccountRoutes(mux)
 	req := httptest.NewRequestWithContext(t.Context(), verb, path, strings.NewReader(body))
-	req = req.WithContext(auth.WithPrincipal(req.Context(), &auth.Principal{User: user, Method: method}))
+	pr := &auth.Principal{User: user, Method: method}
+	if method == "session" {
+		pr.SignedIn = signedIn
+	}
+	req = req.WithContext(auth.WithPrincipal(req.Context(), pr))
 	rec := httptest.NewRecorder()
 	mux.ServeHTTP(rec, req)
 	var out map[string]any
@@ -87,5 +97,32 @@ func TestResetMFAMakesTheUserEnrolAgain(t *testing.T) {
 	c, r := newBrowser(t), e.newRP()
 	if pg := e.password(c, r.start(c), "lea", alicePW); !strings.Contains(pg.loc, "/idp/login/enrol") {
 		t.Errorf("after reset: %d %q", pg.code, pg.loc)
+	}
+}
+
+// TestAccountAPIWantsARecentSignIn: a session signed in long ago (a
+// browser left open) reads its factors but may not change them; the
+// client is told to sign in again (reason "reauth").
+func TestAccountAPIWantsARecentSignIn(t *testing.T) {
+	e := newTestEnv(t, nil)
+	e.addUser("kim", alicePW)
+	old := time.Now().Add(-RecentSignIn - time.Minute)
+	if code, _ := accountCallAt(t, e, "kim", "session", old, "GET", "/api/account/mfa", ""); code != 200 {
+		t.Errorf("reading factors with an old sign-in: %d", code)
+	}
+	for _, c := range []struct{ verb, path string }{
+		{"POST", "/api/account/mfa/totp"},
+		{"DELETE", "/api/account/mfa/totp"},
+		{"POST", "/api/account/mfa/webauthn/begin"},
+		{"DELETE", "/api/account/mfa/webauthn/abc"},
+		{"POST", "/api/account/mfa/recovery-codes"},
+	} {
+		code, out := accountCallAt(t, e, "kim", "session", old, c.verb, c.path, "{}")
+		if code != http.StatusForbidden || out["reason"] != "reauth" {
+			t.Errorf("%s %s with an old sign-in = %d %v, want 403 reauth", c.verb, c.path, code, out)
+		}
+	}
+	if code, _ := accountCallAt(t, e, "kim", "session", time.Now().Add(-time.Minute), "POST", "/api/account/mfa/totp", "{}"); code != 200 {
+		t.Errorf("enrolling a minute after signing in: %d", code)
 	}
 }

@@ -31,6 +31,7 @@ const t = translator({
     recovery_show: 'Conservez ces codes en lieu sûr : chacun permet une seule connexion si vous perdez votre second facteur. Ils ne seront plus affichés.',
     remove_confirm: 'Retirer ce second facteur ?',
     done: 'Enregistré.', removed: 'Retiré.', working: 'Suivez les instructions du navigateur…',
+    reauth_button: 'Se reconnecter',
   },
   en: {
     external: "Your second factors are managed by your organisation's identity provider.",
@@ -54,6 +55,7 @@ const t = translator({
     recovery_show: 'Keep these codes somewhere safe: each one allows a single sign-in if you lose your second factor. They will not be shown again.',
     remove_confirm: 'Remove this second factor?',
     done: 'Saved.', removed: 'Removed.', working: "Follow your browser's instructions…",
+    reauth_button: 'Sign in again',
   },
 });
 
@@ -99,6 +101,12 @@ export async function renderMFA(el, ctx) {
 
   const fail = (err, fallback) => {
     errorBox.textContent = (err && err.message) || fallback || '';
+    // An old sign-in may not change factors (server/idp/account.go): offer
+    // a fresh one that comes back here.
+    if (err && err.body && err.body.reason === 'reauth') {
+      errorBox.append(' ', h('button', {type: 'button', class: 'btn btn-small', 'data-testid': 'mfa-reauth',
+        onclick: () => location.assign(`/auth/login?return=${encodeURIComponent('/#/account')}`)}, t('reauth_button')));
+    }
     errorBox.hidden = false;
   };
   const ok = (msg) => { errorBox.hidden = true; status.textContent = msg; };
