@@ -196,7 +196,13 @@ func run() error {
 		r := row{name: ph.name, unit: ph.unit, higherBetter: ph.higherBetter}
 		var ks, as []float64
 		for round := range max(1, ph.rounds) {
-			for _, t := range targets {
+			// Who goes first alternates, so that neither always meets the
+			// disk right after the other's writes.
+			order := targets
+			if round%2 == 1 {
+				order = []*target{targets[1], targets[0]}
+			}
+			for _, t := range order {
 				fmt.Fprintf(os.Stderr, "%s: %s (round %d)…\n", t.name, ph.name, round+1)
 				v, rss, cpu, err := measure(t, func() (float64, error) { return ph.fn(t, round) })
 				if err != nil {
