@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"io"
 	"strings"
 	"testing"
 	"time"
@@ -61,7 +60,7 @@ func TestPutRechecksWhatChangedAfterItsChecks(t *testing.T) {
 			if !errors.Is(err, c.want) {
 				t.Fatalf("Put after %s = %v, want %v", c.name, err, c.want)
 			}
-			if got := readFileAs(t, s, "/a.txt"); got != "v1" {
+			if got := readFileAs(t, s, owner, "/a.txt"); got != "v1" {
 				t.Errorf("content = %q, want v1", got)
 			}
 		})
@@ -93,20 +92,6 @@ func TestPutTrustsItsChecksWhenNothingChanged(t *testing.T) {
 	if s.commits.trusted.Load() != before {
 		t.Error("a Put after another write (Mkdir) trusted its pre-check")
 	}
-}
-
-func readFileAs(t *testing.T, s *Store, path string) string {
-	t.Helper()
-	f, _, err := s.OpenFile(t.Context(), owner, "docs", path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	b, err := io.ReadAll(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
 }
 
 // TestPutPrecheckSpansOtherPuts: a Put of another name committed between
@@ -144,7 +129,7 @@ func TestPutPrecheckSpansOtherPuts(t *testing.T) {
 	if err := put("/note.txt", "n"); !errors.Is(err, ErrCaseClash) {
 		t.Fatalf("Put after its case twin was committed in between = %v, want ErrCaseClash", err)
 	}
-	if got := readFileAs(t, s, "/NOTE.txt"); got != "other" {
+	if got := readFileAs(t, s, owner, "/NOTE.txt"); got != "other" {
 		t.Errorf("/NOTE.txt = %q", got)
 	}
 }

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"testing/iotest"
 	"time"
+
+	"github.com/kazhq/kaz/server/auth"
 )
 
 // TestPutStoresSmallContentsInTheDatabase checks where each content goes
@@ -161,7 +163,12 @@ func smallRows(t *testing.T, s *Store) int {
 
 func readFile(t *testing.T, s *Store, path string) string {
 	t.Helper()
-	f, _, err := s.OpenFile(t.Context(), editor, "docs", path)
+	return readFileAs(t, s, editor, path)
+}
+
+func readFileAs(t *testing.T, s *Store, who *auth.Principal, path string) string {
+	t.Helper()
+	f, _, err := s.OpenFile(t.Context(), who, "docs", path)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,14 +3,14 @@ package softphone
 import (
 	"net"
 	"net/netip"
-	"reflect"
 	"sync"
 	"sync/atomic"
-	"unsafe"
 
 	"github.com/pion/dtls/v3"
 	"github.com/pion/srtp/v3"
 	"github.com/pion/webrtc/v4"
+
+	"github.com/kazhq/kaz/internal/dtlskeys"
 	"golang.org/x/net/ipv4"
 )
 
@@ -195,25 +195,6 @@ func (l *fastLeg) write(pkt []byte) error {
 	return err
 }
 
-// privateField reads a field pion keeps private in its DTLS transport
-// (pion/webrtc v4: "conn", "localCryptexMode", "remoteCryptexMode"). ok is
-// false if that ever changes, and the leg then stays on pion's path.
-func privateField[T any](t *webrtc.DTLSTransport, name string) (v T, ok bool) {
-	f := reflect.ValueOf(t).Elem().FieldByName(name)
-	if !f.IsValid() || f.Type() != reflect.TypeFor[T]() {
-		return v, false
-	}
-	return *(*T)(unsafe.Pointer(f.UnsafeAddr())), true
-}
-
-// cryptexOpts are the SRTP context options of a negotiated RFC 9335 mode.
-func cryptexOpts(m srtp.CryptexMode) []srtp.ContextOption {
-	if m == srtp.CryptexModeEnabled || m == srtp.CryptexModeRequired {
-		return []srtp.ContextOption{srtp.Cryptex(m)}
-	}
-	return nil
-}
-
 // startFast moves leg b to the fast path. It runs in pion's DTLS
 // "connected" callback (so the transport's connection is set). client
 // says whether Kaz was the DTLS client (a=setup:active in its answer).
@@ -222,9 +203,9 @@ func (m *mediaEngine) startFast(b *browserLeg, dt *webrtc.DTLSTransport, ice *we
 	if m.fast == nil || ice == nil {
 		return false
 	}
-	conn, ok := privateField[*dtls.Conn](dt, "conn")
-	localX, ok1 := privateField[srtp.CryptexMode](dt, "localCryptexMode")
-	remoteX, ok2 := privateField[srtp.CryptexMode](dt, "remoteCryptexMode")
+	conn, ok := dtlskeys.Field[*dtls.Conn](dt, "conn")
+	localX, ok1 := dtlskeys.Field[srtp.CryptexMode](dt, "localCryptexMode")
+	remoteX, ok2 := dtlskeys.Field[srtp.CryptexMode](dt, "remoteCryptexMode")
 	if !ok || !ok1 || !ok2 || conn == nil {
 		return false
 	}
@@ -248,11 +229,11 @@ func (m *mediaEngine) startFast(b *browserLeg, dt *webrtc.DTLSTransport, ice *we
 	if err != nil {
 		return false
 	}
-	tx, err := srtp.CreateContext(cfg.Keys.LocalMasterKey, cfg.Keys.LocalMasterSalt, cfg.Profile, cryptexOpts(localX)...)
+	tx, err := srtp.CreateContext(cfg.Keys.LocalMasterKey, cfg.Keys.LocalMasterSalt, cfg.Profile, dtlskeys.CryptexOptions(localX)...)
 	if err != nil {
 		return false
 	}
-	rx, err := srtp.CreateContext(cfg.Keys.RemoteMasterKey, cfg.Keys.RemoteMasterSalt, cfg.Profile, cryptexOpts(remoteX)...)
+	rx, err := srtp.CreateContext(cfg.Keys.RemoteMasterKey, cfg.Keys.RemoteMasterSalt, cfg.Profile, dtlskeys.CryptexOptions(remoteX)...)
 	if err != nil {
 		return false
 	}

@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"net/netip"
 	"os"
-	"reflect"
 	"regexp"
 	"runtime/pprof"
 	"strconv"
@@ -18,7 +17,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-	"unsafe"
 
 	"github.com/coder/websocket"
 	"github.com/emiago/sipgo"
@@ -27,6 +25,7 @@ import (
 	"github.com/pion/srtp/v3"
 	"github.com/pion/webrtc/v4"
 
+	"github.com/kazhq/kaz/internal/dtlskeys"
 	"github.com/kazhq/kaz/softphone"
 )
 
@@ -130,30 +129,12 @@ func (a *agentPort) WriteToAddrPort(b []byte, ap netip.AddrPort) (int, error) {
 	return a.UDPConn.WriteToUDPAddrPort(b, ap)
 }
 
-// privateField reads a private field of pion's DTLS transport (as
-// softphone/fastpath.go does): the agent's DTLS connection and cryptex
-// modes, to key its SRTP contexts.
-func privateField[T any](t *webrtc.DTLSTransport, name string) (v T, ok bool) {
-	f := reflect.ValueOf(t).Elem().FieldByName(name)
-	if !f.IsValid() || f.Type() != reflect.TypeFor[T]() {
-		return v, false
-	}
-	return *(*T)(unsafe.Pointer(f.UnsafeAddr())), true
-}
-
-func cryptexOpts(m srtp.CryptexMode) []srtp.ContextOption {
-	if m == srtp.CryptexModeEnabled || m == srtp.CryptexModeRequired {
-		return []srtp.ContextOption{srtp.Cryptex(m)}
-	}
-	return nil
-}
-
 // agentKeys builds the agent's SRTP contexts; it runs in pion's DTLS
 // "connected" callback.
 func agentKeys(dt *webrtc.DTLSTransport, client bool) (tx, rx *srtp.Context, err error) {
-	conn, ok := privateField[*dtls.Conn](dt, "conn")
-	lx, ok1 := privateField[srtp.CryptexMode](dt, "localCryptexMode")
-	rxm, ok2 := privateField[srtp.CryptexMode](dt, "remoteCryptexMode")
+	conn, ok := dtlskeys.Field[*dtls.Conn](dt, "conn")
+	lx, ok1 := dtlskeys.Field[srtp.CryptexMode](dt, "localCryptexMode")
+	rxm, ok2 := dtlskeys.Field[srtp.CryptexMode](dt, "remoteCryptexMode")
 	if !ok || !ok1 || !ok2 || conn == nil {
 		return nil, nil, errors.New("pion's DTLS transport changed")
 	}
@@ -169,10 +150,10 @@ func agentKeys(dt *webrtc.DTLSTransport, client bool) (tx, rx *srtp.Context, err
 	if err := cfg.ExtractSessionKeysFromDTLS(&state, client); err != nil {
 		return nil, nil, err
 	}
-	if tx, err = srtp.CreateContext(cfg.Keys.LocalMasterKey, cfg.Keys.LocalMasterSalt, cfg.Profile, cryptexOpts(lx)...); err != nil {
+	if tx, err = srtp.CreateContext(cfg.Keys.LocalMasterKey, cfg.Keys.LocalMasterSalt, cfg.Profile, dtlskeys.CryptexOptions(lx)...); err != nil {
 		return nil, nil, err
 	}
-	rx, err = srtp.CreateContext(cfg.Keys.RemoteMasterKey, cfg.Keys.RemoteMasterSalt, cfg.Profile, cryptexOpts(rxm)...)
+	rx, err = srtp.CreateContext(cfg.Keys.RemoteMasterKey, cfg.Keys.RemoteMasterSalt, cfg.Profile, dtlskeys.CryptexOptions(rxm)...)
 	return tx, rx, err
 }
 
