@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/kazhq/kaz/internal/testenv"
+	"github.com/kazhq/kaz/internal/tonewav"
 )
 
 // freePhoneUDPPort returns a port free for UDP and TCP on 127.0.0.1 (and the next
@@ -467,28 +468,7 @@ func (d *deskPhone) Recordings() []string {
 // (Chromium's fake microphone loops it).
 func writeToneWAV(t testing.TB, path string, freq float64, seconds int) {
 	t.Helper()
-	const rate = 48000
-	n := rate * seconds
-	data := make([]byte, 44+2*n)
-	copy(data[0:], "RIFF")
-	binary.LittleEndian.PutUint32(data[4:], uint32(36+2*n))
-	copy(data[8:], "WAVEfmt ")
-	binary.LittleEndian.PutUint32(data[16:], 16)
-	binary.LittleEndian.PutUint16(data[20:], 1)
-	binary.LittleEndian.PutUint16(data[22:], 1)
-	binary.LittleEndian.PutUint32(data[24:], rate)
-	binary.LittleEndian.PutUint32(data[28:], rate*2)
-	binary.LittleEndian.PutUint16(data[32:], 2)
-	binary.LittleEndian.PutUint16(data[34:], 16)
-	copy(data[36:], "data")
-	binary.LittleEndian.PutUint32(data[40:], uint32(2*n))
-	for i := range n {
-		v := int16(12000 * math.Sin(2*math.Pi*freq*float64(i)/rate))
-		binary.LittleEndian.PutUint16(data[44+2*i:], uint16(v))
-	}
-	if err := os.WriteFile(path, data, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	tonewav.Write(t, path, freq, 48000, 12000, seconds)
 }
 
 // readWAV returns the first channel's samples and the rate of a PCM16 WAV

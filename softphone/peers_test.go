@@ -20,6 +20,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/kazhq/kaz/internal/tonewav"
 )
 
 // findPeer returns the path of a test peer program. Same rule as
@@ -309,22 +311,7 @@ type baresip struct {
 
 func writeToneWAV(t testing.TB, path string, freq float64, seconds int) {
 	t.Helper()
-	n := 8000 * seconds
-	var b bytes.Buffer
-	b.WriteString("RIFF")
-	binary.Write(&b, binary.LittleEndian, uint32(36+2*n))
-	b.WriteString("WAVEfmt ")
-	for _, v := range []any{uint32(16), uint16(1), uint16(1), uint32(8000), uint32(16000), uint16(2), uint16(16)} {
-		binary.Write(&b, binary.LittleEndian, v)
-	}
-	b.WriteString("data")
-	binary.Write(&b, binary.LittleEndian, uint32(2*n))
-	for i := 0; i < n; i++ {
-		binary.Write(&b, binary.LittleEndian, int16(8000*math.Sin(2*math.Pi*freq*float64(i)/8000)))
-	}
-	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	tonewav.Write(t, path, freq, 8000, 8000, seconds)
 }
 
 func startBaresip(t testing.TB, k *kamailio, ext, pass string, autoAnswer bool) *baresip {
