@@ -448,7 +448,6 @@ class Panel {
   }
 
   settingsBox() {
-    const prefs = loadPrefs();
     const mic = el('select', {id: 'kaz-phone-mic', 'data-testid': 'mic-select'});
     const out = el('select', {id: 'kaz-phone-out', 'data-testid': 'output-select'});
     const ring = el('select', {id: 'kaz-phone-ring', 'data-testid': 'ring-select'});
@@ -460,6 +459,10 @@ class Panel {
       } catch {
         return;
       }
+      // Read the choice now, not when the box was built: a list refreshed
+      // after the agent picked a device (devicechange, microphone granted)
+      // must keep that pick.
+      const prefs = loadPrefs();
       const opts = (list, sel) => [el('option', {value: '', text: t('default-device')}),
         ...list.filter((x) => x.deviceId && x.deviceId !== 'default').map((x, i) => el('option', {value: x.deviceId, selected: x.deviceId === sel, text: x.label || `${i + 1}`}))];
       mic.replaceChildren(...opts(d.inputs, prefs.mic));
