@@ -39,6 +39,27 @@ function append(node, children) {
   }
 }
 
+/**
+ * svgIcon draws a decorative 24×24 icon from SVG path data (static strings
+ * only, never data): svgIcon(ICON_PATH, 'card-icon'). It is hidden from
+ * assistive technology; give the surrounding element its accessible name.
+ * Icons are drawn, not emoji, so they show on every system font.
+ */
+export function svgIcon(paths, cls) {
+  const ns = 'http://www.w3.org/2000/svg';
+  const svg = document.createElementNS(ns, 'svg');
+  svg.setAttribute('viewBox', '0 0 24 24');
+  svg.setAttribute('aria-hidden', 'true');
+  svg.setAttribute('focusable', 'false');
+  if (cls) svg.setAttribute('class', cls);
+  for (const d of Array.isArray(paths) ? paths : [paths]) {
+    const p = document.createElementNS(ns, 'path');
+    p.setAttribute('d', d);
+    svg.append(p);
+  }
+  return svg;
+}
+
 /** clear removes every child of node and returns it. */
 export function clear(node) {
   while (node.firstChild) node.removeChild(node.firstChild);

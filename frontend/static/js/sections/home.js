@@ -1,7 +1,7 @@
 // sections/home.js — the welcome page: the three sections of Kaz as cards.
 
 import {translator} from '../i18n.js';
-import {el, heading} from '../ui.js';
+import {el, heading, svgIcon} from '../ui.js';
 
 const t = translator({
   fr: {
@@ -47,16 +47,7 @@ const ICONS = {
 };
 
 function icon(name) {
-  const ns = 'http://www.w3.org/2000/svg';
-  const svg = document.createElementNS(ns, 'svg');
-  svg.setAttribute('viewBox', '0 0 24 24');
-  svg.setAttribute('aria-hidden', 'true');
-  svg.setAttribute('focusable', 'false');
-  svg.setAttribute('class', 'card-icon');
-  const p = document.createElementNS(ns, 'path');
-  p.setAttribute('d', ICONS[name]);
-  svg.append(p);
-  return svg;
+  return svgIcon(ICONS[name], 'card-icon');
 }
 
 function card(name, hash) {

@@ -9,7 +9,25 @@
 // API: /api/libraries… (server/api_docs.go).
 
 import {translator, formatDate, formatSize} from '../i18n.js';
-import {el, clear, heading, errorBanner, notify, confirmDialog, copyButton} from '../ui.js';
+import {el, clear, heading, errorBanner, notify, confirmDialog, copyButton, svgIcon} from '../ui.js';
+
+// Icons (24×24 path data): a folder, a page with a folded corner, a padlock.
+const ICON = {
+  folder: 'M3 6.5A2.5 2.5 0 0 1 5.5 4h4.1l2 2h6.9A2.5 2.5 0 0 1 21 8.5v9a2.5 2.5 0 0 1-2.5 2.5h-13A2.5 2.5 0 0 1 3 17.5z',
+  file: ['M6 2.5h8l5 5v13a1 1 0 0 1-1 1H6a1 1 0 0 1-1-1v-17a1 1 0 0 1 1-1z', 'M13.5 2.5v5h5'],
+  lock: ['M7 10V7.5a5 5 0 0 1 10 0V10', 'M5.5 10h13v10h-13z'],
+};
+
+// fileKind groups a name by what opens it, for the icon's colour.
+function fileKind(name) {
+  const ext = (name.split('.').pop() || '').toLowerCase();
+  if (['doc', 'docx', 'odt', 'rtf', 'txt', 'md'].includes(ext)) return 'text';
+  if (['xls', 'xlsx', 'ods', 'csv'].includes(ext)) return 'sheet';
+  if (['ppt', 'pptx', 'odp'].includes(ext)) return 'slides';
+  if (ext === 'pdf') return 'pdf';
+  if (['png', 'jpg', 'jpeg', 'gif', 'svg', 'webp'].includes(ext)) return 'image';
+  return 'other';
+}
 
 const t = translator({
   fr: {
@@ -30,7 +48,7 @@ const t = translator({
     uploads: 'Envois en cours',
     uploads_done: '{n} fichier(s) envoyé(s).',
     new_folder: 'Nouveau dossier', folder_name: 'Nom du dossier', create: 'Créer', created: 'Dossier {name} créé.',
-    download: 'Télécharger', versions: 'Versions', rename: 'Renommer ou déplacer', delete: 'Supprimer',
+    download: 'Télécharger', versions: 'Versions', rename: 'Renommer ou déplacer', rename_short: 'Renommer', delete: 'Supprimer',
     rename_title: 'Renommer ou déplacer « {name} »', new_path: 'Nouveau chemin dans la bibliothèque (par exemple /Archives/{name})',
     move: 'Valider', moved: '« {name} » déplacé vers {path}.',
     delete_title: 'Supprimer « {name} » ?', delete_text: "L'élément part dans la corbeille : il pourra être restauré pendant {days} jours.",
@@ -86,7 +104,7 @@ const t = translator({
     uploads: 'Uploads',
     uploads_done: '{n} file(s) uploaded.',
     new_folder: 'New folder', folder_name: 'Folder name', create: 'Create', created: 'Folder {name} created.',
-    download: 'Download', versions: 'Versions', rename: 'Rename or move', delete: 'Delete',
+    download: 'Download', versions: 'Versions', rename: 'Rename or move', rename_short: 'Rename', delete: 'Delete',
     rename_title: 'Rename or move “{name}”', new_path: 'New path in the library (for example /Archive/{name})',
     move: 'Confirm', moved: '“{name}” moved to {path}.',
     delete_title: 'Delete “{name}”?', delete_text: 'The item goes to the recycle bin: it can be restored for {days} days.',
@@ -202,7 +220,8 @@ async function renderList(root, ctx) {
 
 function breadcrumbs(lib, path, extra) {
   const segs = path.split('/').filter(Boolean);
-  const items = [el('li', {}, el('a', {href: folderHash(lib, '/'), 'aria-current': segs.length === 0 && !extra ? 'page' : null}, lib))];
+  const items = [el('li', {}, el('a', {href: '#/libraries'}, t('title'))),
+    el('li', {}, el('a', {href: folderHash(lib, '/'), 'aria-current': segs.length === 0 && !extra ? 'page' : null}, lib))];
   segs.forEach((s, i) => {
     const p = `/${segs.slice(0, i + 1).join('/')}`;
     items.push(el('li', {}, el('a', {href: folderHash(lib, p), 'aria-current': i === segs.length - 1 && !extra ? 'page' : null}, s)));
@@ -322,7 +341,7 @@ async function renderFolder(root, ctx, lib, path) {
       : el('a', {href: fileURL(lib, itemPath), download: it.name, 'data-testid': 'item-link'}, it.name);
     const lock = it.locked_by
       ? el('span', {class: 'badge badge-warn lib-lock', 'data-testid': 'lock-badge', title: it.lock_expires ? `${t('expires')} ${formatDate(it.lock_expires)}` : null},
-        '🔒 ', t('locked_by', {user: it.locked_by}))
+        svgIcon(ICON.lock, 'lib-lock-icon'), ' ', t('locked_by', {user: it.locked_by}))
       : null;
     const acts = el('div', {class: 'lib-row-actions'});
     if (!it.is_dir) {
@@ -333,15 +352,15 @@ async function renderFolder(root, ctx, lib, path) {
       desktopLinks(ctx, lib, itemPath, openHost);
     }
     if (canWrite) {
-      acts.append(el('button', {type: 'button', class: 'btn btn-small', 'data-testid': 'rename-button', onclick: () => renameItem(it, itemPath)}, t('rename')));
+      acts.append(el('button', {type: 'button', class: 'btn btn-small', 'data-testid': 'rename-button', title: t('rename'), onclick: () => renameItem(it, itemPath)}, t('rename_short')));
       acts.append(el('button', {type: 'button', class: 'btn btn-small btn-danger', 'data-testid': 'delete-button', onclick: () => deleteItem(it, itemPath)}, t('delete')));
     }
     if (isOwner && it.locked_by && it.lock_token) {
       acts.append(el('button', {type: 'button', class: 'btn btn-small', 'data-testid': 'force-unlock-button', onclick: () => forceUnlock(it)}, t('force_unlock')));
     }
     return el('tr', {'data-testid': 'item-row', 'data-name': it.name, 'data-kind': it.is_dir ? 'folder' : 'file'},
-      el('th', {scope: 'row'}, el('span', {class: 'lib-name'}, el('span', {class: 'lib-icon', 'aria-label': it.is_dir ? t('folder') : t('file'), role: 'img'}, it.is_dir ? '📁' : '📄'), link, lock ? ' ' : null, lock)),
-      el('td', {}, formatDate(it.modified)),
+      el('th', {scope: 'row'}, el('span', {class: 'lib-name'}, el('span', {class: ['lib-icon', it.is_dir ? 'lib-icon-folder' : `lib-icon-${fileKind(it.name)}`], 'aria-label': it.is_dir ? t('folder') : t('file'), role: 'img'}, svgIcon(it.is_dir ? ICON.folder : ICON.file)), link, lock ? ' ' : null, lock)),
+      el('td', {class: 'lib-date'}, formatDate(it.modified)),
       el('td', {}, it.modified_by || ''),
       el('td', {class: 'num'}, it.is_dir ? '' : formatSize(it.size)),
       el('td', {class: 'actions'}, acts));
@@ -576,7 +595,7 @@ async function renderTrash(root, ctx, lib) {
     host.append(el('div', {class: 'table-wrap'}, el('table', {class: 'table', 'data-testid': 'trash-table'},
       el('thead', {}, el('tr', {}, [t('name'), t('original_path'), t('deleted_on'), t('deleted_by'), t('size'), t('actions')].map((h) => el('th', {scope: 'col'}, h)))),
       el('tbody', {}, entries.map((e) => el('tr', {'data-testid': 'trash-row', 'data-name': e.name},
-        el('th', {scope: 'row'}, e.is_dir ? '📁 ' : '📄 ', e.name),
+        el('th', {scope: 'row'}, el('span', {class: 'lib-name'}, el('span', {class: ['lib-icon', e.is_dir ? 'lib-icon-folder' : `lib-icon-${fileKind(e.name)}`], 'aria-label': e.is_dir ? t('folder') : t('file'), role: 'img'}, svgIcon(e.is_dir ? ICON.folder : ICON.file)), e.name)),
         el('td', {}, e.path),
         el('td', {}, formatDate(e.deleted)),
         el('td', {}, e.deleted_by),
