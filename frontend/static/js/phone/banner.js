@@ -64,8 +64,8 @@ function mountBanner(client) {
   box.innerHTML = `
     <p id="kaz-phone-banner-title" class="kaz-phone-banner-title"></p>
     <div class="kaz-phone-banner-actions">
-      <button type="button" class="kaz-phone-answer" data-testid="answer-button"></button>
-      <button type="button" class="kaz-phone-decline" data-testid="decline-button"></button>
+      <button type="button" class="btn kaz-phone-answer" data-testid="answer-button"></button>
+      <button type="button" class="btn kaz-phone-decline" data-testid="decline-button"></button>
     </div>`;
   document.body.appendChild(box);
   const title = box.querySelector('.kaz-phone-banner-title');

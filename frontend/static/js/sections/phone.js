@@ -95,11 +95,11 @@ class Panel {
       }
     });
     this.dialInput.addEventListener('paste', () => setTimeout(() => (this.dialInput.value = normalizeNumber(this.dialInput.value)), 0));
-    this.dialButton = el('button', {type: 'button', class: 'primary', 'data-testid': 'dial-button', text: t('dial'), onclick: () => this.dial(this.dialInput.value)});
-    const echo = this.echoButton = el('button', {type: 'button', 'data-testid': 'echo-button', text: t('echo-test'), title: t('echo-help', {n: this.echoNumber}), onclick: () => this.dial(this.echoNumber)});
+    this.dialButton = el('button', {type: 'button', class: 'btn btn-primary', 'data-testid': 'dial-button', text: t('dial'), onclick: () => this.dial(this.dialInput.value)});
+    const echo = this.echoButton = el('button', {type: 'button', class: 'btn', 'data-testid': 'echo-button', text: t('echo-test'), title: t('echo-help', {n: this.echoNumber}), onclick: () => this.dial(this.echoNumber)});
     const keypad = el('div', {class: 'kaz-phone-keypad', role: 'group', 'aria-label': t('keypad')});
     for (const k of KEYS) {
-      keypad.append(el('button', {type: 'button', 'data-testid': `dtmf-${k}`, 'aria-label': k, text: k, onclick: () => this.key(k)}));
+      keypad.append(el('button', {type: 'button', class: 'btn', 'data-testid': `dtmf-${k}`, 'aria-label': k, text: k, onclick: () => this.key(k)}));
     }
     const dialer = el('section', {class: 'kaz-phone-dialer', 'aria-labelledby': 'kaz-dial-h'},
       el('h2', {id: 'kaz-dial-h', text: t('keypad')}),
@@ -108,7 +108,9 @@ class Panel {
       keypad, echo);
 
     // --- call in progress
-    this.stateEl = el('span', {'data-testid': 'call-state', class: 'kaz-phone-state'});
+    // call-state holds the machine word tests read (idle, ringing, active…);
+    // people see and hear the translated label beside it.
+    this.stateEl = el('span', {'data-testid': 'call-state', class: 'visually-hidden', 'aria-hidden': 'true'});
     this.stateLabel = el('span', {'aria-live': 'polite', role: 'status', class: 'kaz-phone-state-label'});
     this.peer = el('span', {class: 'kaz-phone-peer', 'data-testid': 'call-peer'});
     this.timer = el('span', {class: 'kaz-phone-timer', 'data-testid': 'call-timer', 'aria-label': t('duration')});
@@ -120,17 +122,17 @@ class Panel {
       el('label', {}, document.createTextNode(t('level-rx') + ' '), this.rxBar),
       el('label', {}, document.createTextNode(t('level-tx') + ' '), this.txBar), this.statsText);
     this.digits = el('p', {class: 'kaz-phone-digits', 'data-testid': 'dtmf-received'});
-    this.muteBtn = el('button', {type: 'button', 'data-testid': 'mute-button', 'aria-pressed': 'false', onclick: () => {
+    this.muteBtn = el('button', {type: 'button', class: 'btn', 'data-testid': 'mute-button', 'aria-pressed': 'false', onclick: () => {
       const cur = this.client.current;
       if (cur) this.client.mute(!cur.muted);
     }});
-    this.holdBtn = el('button', {type: 'button', 'data-testid': 'hold-button', 'aria-pressed': 'false', onclick: () => {
+    this.holdBtn = el('button', {type: 'button', class: 'btn', 'data-testid': 'hold-button', 'aria-pressed': 'false', onclick: () => {
       const cur = this.client.current;
       if (cur) this.client.hold(cur.state !== 'held');
     }});
-    this.hangupBtn = el('button', {type: 'button', class: 'danger', 'data-testid': 'hangup-button', text: t('hangup'), onclick: () => this.client.hangup()});
+    this.hangupBtn = el('button', {type: 'button', class: 'btn btn-danger', 'data-testid': 'hangup-button', text: t('hangup'), onclick: () => this.client.hangup()});
     this.transferInput = el('input', {id: 'kaz-transfer', type: 'tel', 'data-testid': 'transfer-input', autocomplete: 'off'});
-    this.transferBtn = el('button', {type: 'button', 'data-testid': 'transfer-button', text: t('transfer'), onclick: () => this.transfer()});
+    this.transferBtn = el('button', {type: 'button', class: 'btn', 'data-testid': 'transfer-button', text: t('transfer'), onclick: () => this.transfer()});
     this.transferInput.addEventListener('keydown', (e) => {
       if (e.key === 'Enter') {
         e.preventDefault();
@@ -408,7 +410,7 @@ class Panel {
           el('time', {datetime: x.started, text: formatDate(x.started)}),
           el('span', {class: 'dur', text: x.duration_seconds ? clock(x.duration_seconds * 1000) : ''}),
           el('span', {class: 'outcome', text: outcome}),
-          el('button', {type: 'button', class: 'link', text: t('dial'), 'aria-label': t('call-to', {name: who}), onclick: () => this.dial(x.number)}));
+          el('button', {type: 'button', class: 'btn btn-small', text: t('dial'), 'aria-label': t('call-to', {name: who}), onclick: () => this.dial(x.number)}));
         return li;
       }));
     }
@@ -437,9 +439,11 @@ class Panel {
       const li = el('li', {'data-user': u.name},
         el('span', {class: 'who', text: name}),
         el('span', {class: 'ext', text: u.extension || t('no-extension')}));
-      if (u.extension) {
+      const self = this.ctx.me && u.name === this.ctx.me.user;
+      if (self) li.append(el('span', {class: 'muted', text: t('you')}));
+      if (u.extension && !self) {
         li.append(el('button', {
-          type: 'button', 'data-testid': `call-${u.name}`, 'aria-label': t('call-to', {name}), text: t('dial'),
+          type: 'button', class: 'btn btn-small', 'data-testid': `call-${u.name}`, 'aria-label': t('call-to', {name}), text: t('dial'),
           onclick: () => this.dial(u.extension),
         }));
       }
@@ -479,7 +483,7 @@ class Panel {
       this.client.applyDevices();
     };
     for (const s of [mic, out, ring]) s.addEventListener('change', save);
-    const testBtn = el('button', {type: 'button', 'data-testid': 'mic-test', 'aria-pressed': 'false', text: t('mic-test'), onclick: async () => {
+    const testBtn = el('button', {type: 'button', class: 'btn btn-small', 'data-testid': 'mic-test', 'aria-pressed': 'false', text: t('mic-test'), onclick: async () => {
       if (this.micTest) {
         this.stopMicTest();
         testBtn.setAttribute('aria-pressed', 'false');
@@ -496,7 +500,7 @@ class Panel {
         this.showError(t(err.key || 'mic-failed'));
       }
     }});
-    const notifBtn = el('button', {type: 'button', 'data-testid': 'notify-button', text: t('notifications')});
+    const notifBtn = el('button', {type: 'button', class: 'btn btn-small', 'data-testid': 'notify-button', text: t('notifications')});
     const notifText = el('span', {class: 'muted'});
     const refreshNotif = () => {
       if (typeof Notification === 'undefined') {
