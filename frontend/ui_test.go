@@ -64,6 +64,9 @@ func newFakeKaz(t *testing.T) *fakeKaz {
 	mux.HandleFunc("GET /api/admin/groups", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, 200, map[string]any{"groups": []map[string]any{{"name": "agents", "members": 2}, {"name": "rh", "members": 1}}})
 	})
+	mux.HandleFunc("GET /api/account/mfa", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, 200, map[string]any{"totp": true, "keys": []any{}, "recovery_codes_left": 10, "external": false})
+	})
 	mux.HandleFunc("POST /auth/logout", func(w http.ResponseWriter, r *http.Request) {
 		f.mu.Lock()
 		f.logouts = append(f.logouts, r.Header.Get("X-Kaz-CSRF"))

@@ -25,6 +25,19 @@ var messagesFR = map[string]string{
 	"the request could not be read":                                "La demande n'a pas pu être lue. Rechargez la page, puis réessayez.",
 	"no such app password":                                         "Ce mot de passe d'application n'existe pas.",
 
+	// Accounts administered from the web (server/api_admin.go) and one's own password (server/idp)
+	"accounts are managed by the external identity provider":                       "Les comptes sont gérés par le fournisseur d'identité externe de votre organisation.",
+	"a user with this name already exists":                                         "Un utilisateur porte déjà cet identifiant.",
+	"a user name uses letters, digits, '.', '-', '_' or '@' (1 to 64 characters)":  "Un identifiant s'écrit avec des lettres, des chiffres, « . », « - », « _ » ou « @ » (de 1 à 64 caractères).",
+	"a group name uses letters, digits, '.', '-', '_' or '@' (1 to 64 characters)": "Un nom de groupe s'écrit avec des lettres, des chiffres, « . », « - », « _ » ou « @ » (de 1 à 64 caractères).",
+	"the display name must have at most 128 characters, on one line":               "Le nom affiché doit tenir sur une ligne, en 128 caractères au plus.",
+	"the e-mail address is not valid":                                              "L'adresse e-mail n'est pas valide.",
+	"the groups of this account come from the external identity provider":          "Les groupes de ce compte viennent du fournisseur d'identité externe : modifiez-les là-bas.",
+	"the current password is not correct":                                          "Le mot de passe actuel n'est pas le bon.",
+	"your password can only be changed from a browser session":                     "Votre mot de passe ne peut être changé que depuis le navigateur, une fois connecté.",
+	"the new password must have at least 10 characters (and at most 256)":          "Le nouveau mot de passe doit comporter au moins 10 caractères (et au plus 256).",
+	"the new password must differ from the current one":                            "Le nouveau mot de passe doit être différent de l'actuel.",
+
 	// Account and second factors (server/idp)
 	"second factors can only be changed from a browser session":                                      "Les seconds facteurs ne peuvent être modifiés que depuis le navigateur, une fois connecté.",
 	"for your security, sign in again before changing your second factors":                           "Par sécurité, reconnectez-vous avant de modifier vos seconds facteurs.",

@@ -494,6 +494,18 @@ func (s *Store) Cleanup(ctx context.Context, idle time.Duration) error {
 	return nil
 }
 
+// EndSessions ends every browser session of user (their password was
+// replaced); app passwords stay valid.
+func EndSessions(ctx context.Context, db *sqldb.DB, user string) error {
+	if err := Migrate(ctx, db); err != nil {
+		return err
+	}
+	if _, err := db.ExecContext(ctx, db.Rebind(`DELETE FROM auth_sessions WHERE user_name = ?`), user); err != nil {
+		return fmt.Errorf("auth: end sessions of %q: %w", user, err)
+	}
+	return nil
+}
+
 // RevokeUser ends every session and revokes every app password of user
 // (called when the user is disabled).
 func RevokeUser(ctx context.Context, db *sqldb.DB, user string) error {

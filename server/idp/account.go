@@ -10,6 +10,7 @@ import (
 	"github.com/pquerna/otp"
 
 	"github.com/kazhq/kaz/internal/httperr"
+	"github.com/kazhq/kaz/internal/reqctx"
 	"github.com/kazhq/kaz/server/auth"
 )
 
@@ -36,6 +37,7 @@ func (p *Provider) AccountRoutes(api *http.ServeMux) {
 	api.Handle("POST /api/account/mfa/webauthn/finish", h(p.apiKeyFinish))
 	api.Handle("DELETE /api/account/mfa/webauthn/{id}", h(p.apiKeyDelete))
 	api.Handle("POST /api/account/mfa/recovery-codes", h(p.apiRecoveryCodes))
+	api.Handle("POST /api/account/password", h(p.apiChangePassword))
 }
 
 // ExternalAccountRoutes registers GET /api/account/mfa for deployments
@@ -292,3 +294,46 @@ func (p *Provider) apiRecoveryCodes(w http.ResponseWriter, r *http.Request) erro
 	httperr.WriteJSON(w, http.StatusOK, map[string]any{"recovery_codes": codes})
 	return nil
 }
+
+// apiChangePassword lets an agent replace their password (POST
+// /api/account/password {"current","new"}). The current password is
+// checked under the same lock-out rules as the sign-in page, so the form
+// cannot be used to guess it; only a browser session may do it.
+func (p *Provider) apiChangePassword(w http.ResponseWriter, r *http.Request) error {
+	user, err := p.accountUser(r, false)
+	if err != nil {
+		return err
+	}
+	if pr, _ := auth.FromContext(r.Context()); pr.Method != "session" {
+		return errPasswordSession
+	}
+	var body struct {
+		Current string `json:"current"`
+		New     string `json:"new"`
+	}
+	if err := decodeJSON(w, r, &body); err != nil {
+		return httperr.New(http.StatusBadRequest, "invalid request body", err)
+	}
+	if err := checkPasswordPolicy(body.New); err != nil {
+		return errPasswordPolicy
+	}
+	if body.New == body.Current {
+		return errPasswordSame
+	}
+	ctx := r.Context()
+	if err := p.Authenticate(ctx, user, body.Current, reqctx.ClientIP(ctx)); err != nil {
+		return p.apiCredentialError(err, "the current password is not correct")
+	}
+	if err := p.SetPassword(ctx, user, body.New); err != nil {
+		return err
+	}
+	p.log.Info("password changed by its owner", "user", user, "req_id", reqctx.ID(ctx))
+	httperr.WriteJSON(w, http.StatusOK, map[string]bool{"ok": true})
+	return nil
+}
+
+var (
+	errPasswordSession = httperr.New(http.StatusForbidden, "your password can only be changed from a browser session", nil)
+	errPasswordPolicy  = httperr.New(http.StatusBadRequest, "the new password must have at least 10 characters (and at most 256)", nil)
+	errPasswordSame    = httperr.New(http.StatusBadRequest, "the new password must differ from the current one", nil)
+)

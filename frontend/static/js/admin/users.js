@@ -1,11 +1,12 @@
-// admin/users.js — users and groups, read-only. Reads GET /api/admin/users
-// and GET /api/admin/groups (internal/directory's User and Group JSON) when
-// the server provides them; otherwise shows the signed-in administrator
-// from /api/me and points to the `kaz admin` command.
+// admin/users.js — users and groups: the list (GET /api/admin/users,
+// /api/admin/groups), and what `kaz admin user …` does, from the browser:
+// add an account with a temporary password (shown once), edit its name,
+// e-mail and groups, give a new temporary password, reset the second
+// factors, disable and enable (server/api_admin.go). With an external
+// identity provider, accounts come from it: only disable/enable remain.
 
 import {translator, formatDate} from '../i18n.js';
-import {el, heading, errorBanner} from '../ui.js';
-import {ApiError} from '../api.js';
+import {el, clear, heading, errorBanner, notify, confirmDialog, copyButton} from '../ui.js';
 
 const t = translator({
   fr: {
@@ -29,9 +30,37 @@ const t = translator({
     filter: 'Filtrer les utilisateurs',
     filter_hint: 'Nom, identifiant, e-mail ou groupe',
     none: 'Aucun utilisateur ne correspond.',
-    no_api: 'La liste complète des utilisateurs n’est pas encore consultable depuis le navigateur sur ce serveur. Sur le serveur, utilisez :',
-    you: 'Vous',
-    cli_hint: 'Créer, désactiver un utilisateur ou réinitialiser ses seconds facteurs se fait avec la commande « kaz admin user … » sur le serveur.',
+    cli_hint: 'Les mêmes opérations existent en ligne de commande sur le serveur : « kaz admin user … ».',
+    actions: 'Actions',
+    add: 'Ajouter un utilisateur',
+    add_submit: 'Créer le compte',
+    name_hint: 'Lettres, chiffres, « . », « - », « _ » ou « @ » ; il sert à se connecter.',
+    groups_hint: 'Groupes séparés par des virgules, par exemple : rh, tous.',
+    edit: 'Modifier',
+    edit_title: 'Modifier le compte « {name} »',
+    save: 'Enregistrer',
+    cancel: 'Annuler',
+    saved: 'Compte « {name} » enregistré.',
+    disable: 'Désactiver',
+    enable: 'Réactiver',
+    disable_title: 'Désactiver le compte « {name} » ?',
+    disable_text: 'La personne est déconnectée partout et ses mots de passe d’application sont révoqués. Ses documents restent en place.',
+    disabled_done: 'Compte « {name} » désactivé.',
+    enabled_done: 'Compte « {name} » réactivé.',
+    reset_mfa: 'Réinitialiser les seconds facteurs',
+    reset_mfa_short: 'Seconds facteurs',
+    reset_mfa_title: 'Réinitialiser les seconds facteurs de « {name} » ?',
+    reset_mfa_text: 'Son application d’authentification, ses clés de sécurité et ses codes de secours sont effacés ; elle en configurera de nouveaux à sa prochaine connexion.',
+    reset_mfa_done: 'Seconds facteurs de « {name} » réinitialisés.',
+    new_password: 'Nouveau mot de passe',
+    new_password_short: 'Mot de passe',
+    new_password_title: 'Donner un nouveau mot de passe à « {name} » ?',
+    new_password_text: 'Son mot de passe actuel cesse de fonctionner et ses sessions ouvertes sont fermées. Ses mots de passe d’application restent valables.',
+    temp_title: 'Mot de passe provisoire de « {name} »',
+    temp_text: 'Transmettez-le à la personne par un moyen sûr (de vive voix, par exemple). Il ne sera plus affiché. Elle le remplacera depuis « Mon compte » après sa première connexion.',
+    close: 'Fermer',
+    created_done: 'Compte « {name} » créé.',
+    external_note: 'Les comptes viennent du fournisseur d’identité de votre organisation : on les crée et on modifie leurs groupes là-bas.',
   },
   en: {
     title: 'Administration — Users',
@@ -54,9 +83,37 @@ const t = translator({
     filter: 'Filter users',
     filter_hint: 'Name, user name, email or group',
     none: 'No user matches.',
-    no_api: 'The full list of users cannot be viewed from the browser on this server yet. On the server, use:',
-    you: 'You',
-    cli_hint: 'Creating or disabling a user, or resetting their second factors, is done with the “kaz admin user …” command on the server.',
+    cli_hint: 'The same operations exist on the server’s command line: “kaz admin user …”.',
+    actions: 'Actions',
+    add: 'Add a user',
+    add_submit: 'Create the account',
+    name_hint: 'Letters, digits, “.”, “-”, “_” or “@”; used to sign in.',
+    groups_hint: 'Groups separated by commas, for example: rh, tous.',
+    edit: 'Edit',
+    edit_title: 'Edit the account “{name}”',
+    save: 'Save',
+    cancel: 'Cancel',
+    saved: 'Account “{name}” saved.',
+    disable: 'Disable',
+    enable: 'Enable',
+    disable_title: 'Disable the account “{name}”?',
+    disable_text: 'They are signed out everywhere and their app passwords are revoked. Their documents stay in place.',
+    disabled_done: 'Account “{name}” disabled.',
+    enabled_done: 'Account “{name}” enabled again.',
+    reset_mfa: 'Reset second factors',
+    reset_mfa_short: 'Second factors',
+    reset_mfa_title: 'Reset the second factors of “{name}”?',
+    reset_mfa_text: 'Their authenticator app, security keys and recovery codes are erased; they set up new ones at their next sign-in.',
+    reset_mfa_done: 'Second factors of “{name}” reset.',
+    new_password: 'New password',
+    new_password_short: 'Password',
+    new_password_title: 'Give “{name}” a new password?',
+    new_password_text: 'Their current password stops working and their open sessions end. Their app passwords stay valid.',
+    temp_title: 'Temporary password of “{name}”',
+    temp_text: 'Give it to the person by a safe means (by voice, for example). It will not be shown again. They replace it from “My account” after their first sign-in.',
+    close: 'Close',
+    created_done: 'Account “{name}” created.',
+    external_note: 'Accounts come from your organisation’s identity provider: create them and change their groups there.',
   },
 });
 
@@ -66,7 +123,103 @@ function list(body, key) {
   return [];
 }
 
-function userTable(users) {
+const enc = encodeURIComponent;
+const split = (v) => v.split(',').map((x) => x.trim()).filter(Boolean);
+
+function field(id, label, hint, input) {
+  input.id = id;
+  if (hint) input.setAttribute('aria-describedby', `${id}-hint`);
+  return el('div', {class: 'field'}, el('label', {for: id}, label), input, hint ? el('span', {class: 'hint', id: `${id}-hint`}, hint) : null);
+}
+
+/** showPassword shows a temporary password once, in a modal with a copy button. */
+function showPassword(name, password) {
+  return new Promise((resolve) => {
+    const dlg = el('dialog', {class: 'dialog', 'aria-labelledby': 'temp-pw-title', 'data-testid': 'temp-password-dialog'},
+      el('h2', {id: 'temp-pw-title'}, t('temp_title', {name})),
+      el('p', {class: 'secret', 'data-testid': 'temp-password'}, password),
+      el('p', {class: 'muted'}, t('temp_text')),
+      el('div', {class: 'dialog-actions'}, copyButton(password),
+        el('button', {type: 'button', class: 'btn btn-primary', 'data-testid': 'dialog-close', onclick: () => dlg.close()}, t('close'))));
+    dlg.addEventListener('close', () => { dlg.remove(); resolve(); });
+    document.body.append(dlg);
+    dlg.showModal();
+  });
+}
+
+/** editDialog edits display name, e-mail and (local accounts) groups; resolves the body or null. */
+function editDialog(u) {
+  return new Promise((resolve) => {
+    const display = el('input', {type: 'text', value: u.display_name || '', 'data-testid': 'edit-display', autocomplete: 'off'});
+    const email = el('input', {type: 'email', value: u.email || '', 'data-testid': 'edit-email', autocomplete: 'off'});
+    const groups = el('input', {type: 'text', value: (u.groups || []).join(', '), 'data-testid': 'edit-groups', autocomplete: 'off'});
+    const form = el('form', {class: 'form', method: 'dialog'},
+      field('eu-display', t('display'), '', display),
+      field('eu-email', t('email'), '', email),
+      u.external ? null : field('eu-groups', t('member_of'), t('groups_hint'), groups),
+      el('div', {class: 'dialog-actions'},
+        el('button', {type: 'button', class: 'btn', 'data-testid': 'dialog-cancel', onclick: () => dlg.close()}, t('cancel')),
+        el('button', {type: 'submit', class: 'btn btn-primary', 'data-testid': 'dialog-confirm'}, t('save'))));
+    const dlg = el('dialog', {class: 'dialog', 'aria-labelledby': 'edit-user-title', 'data-testid': 'dialog'},
+      el('h2', {id: 'edit-user-title'}, t('edit_title', {name: u.name})), form);
+    let result = null;
+    form.addEventListener('submit', (e) => {
+      e.preventDefault();
+      result = {display_name: display.value.trim(), email: email.value.trim()};
+      if (!u.external) result.groups = split(groups.value);
+      dlg.close();
+    });
+    dlg.addEventListener('close', () => { dlg.remove(); resolve(result); });
+    document.body.append(dlg);
+    dlg.showModal();
+    display.focus();
+  });
+}
+
+function userTable(users, ctx, redraw, local) {
+  const me = (ctx.me || {}).user;
+  const act = async (fn, done) => {
+    try {
+      await fn();
+      if (done) notify(done, 'success');
+      await redraw();
+    } catch (err) {
+      notify(err.message, 'error');
+    }
+  };
+  const actions = (u) => {
+    const path = `/api/admin/users/${enc(u.name)}`;
+    const b = (testid, label, onclick, cls, long) => el('button', {type: 'button', class: `btn btn-small${cls ? ` ${cls}` : ''}`, 'data-testid': testid,
+      'aria-label': `${long || label} — ${u.name}`, title: long || null, onclick}, label);
+    const list = [b('user-edit', t('edit'), async () => {
+      const body = await editDialog(u);
+      if (body) await act(() => ctx.api('PATCH', path, body), t('saved', {name: u.name}));
+    })];
+    if (local && !u.external) {
+      list.push(b('user-new-password', t('new_password_short'), async () => {
+        if (!await confirmDialog({title: t('new_password_title', {name: u.name}), message: t('new_password_text'), confirm: t('new_password')})) return;
+        try {
+          const r = await ctx.api('POST', `${path}/password`);
+          await showPassword(u.name, r.password);
+        } catch (err) {
+          notify(err.message, 'error');
+        }
+      }, '', t('new_password')));
+      list.push(b('user-reset-mfa', t('reset_mfa_short'), async () => {
+        if (!await confirmDialog({title: t('reset_mfa_title', {name: u.name}), message: t('reset_mfa_text'), confirm: t('reset_mfa'), danger: true})) return;
+        await act(() => ctx.api('POST', `${path}/reset-mfa`), t('reset_mfa_done', {name: u.name}));
+      }, '', t('reset_mfa')));
+    }
+    if (u.name !== me) {
+      list.push(u.disabled
+        ? b('user-enable', t('enable'), () => act(() => ctx.api('POST', `${path}/enable`), t('enabled_done', {name: u.name})))
+        : b('user-disable', t('disable'), async () => {
+          if (!await confirmDialog({title: t('disable_title', {name: u.name}), message: t('disable_text'), confirm: t('disable'), danger: true})) return;
+          await act(() => ctx.api('POST', `${path}/disable`), t('disabled_done', {name: u.name}));
+        }, 'btn-danger'));
+    }
+    return el('div', {class: 'user-actions'}, list);
+  };
   const tbody = el('tbody');
   const fill = (q) => {
     tbody.replaceChildren();
@@ -79,11 +232,12 @@ function userTable(users) {
         el('td', {}, u.display_name || ''),
         el('td', {}, u.email || ''),
         el('td', {}, (u.groups || []).join(', ')),
-        el('td', {}, el('span', {class: u.disabled ? 'badge badge-muted' : 'badge badge-ok'}, u.disabled ? t('disabled') : t('active'))),
+        el('td', {}, el('span', {class: u.disabled ? 'badge badge-muted' : 'badge badge-ok', 'data-testid': 'user-status'}, u.disabled ? t('disabled') : t('active'))),
         el('td', {}, u.external ? t('external') : t('local')),
-        el('td', {}, u.created ? formatDate(u.created, {dateStyle: 'medium'}) : '')));
+        el('td', {class: 'nowrap'}, u.created ? formatDate(u.created, {dateStyle: 'medium'}) : ''),
+        el('td', {}, actions(u))));
     }
-    if (!shown.length) tbody.append(el('tr', {}, el('td', {colspan: '7', class: 'muted'}, t('none'))));
+    if (!shown.length) tbody.append(el('tr', {}, el('td', {colspan: '8', class: 'muted'}, t('none'))));
     count.textContent = t('count', {n: shown.length});
   };
   const count = el('p', {class: 'muted', 'aria-live': 'polite'});
@@ -92,7 +246,7 @@ function userTable(users) {
   const table = el('div', {class: 'table-wrap'}, el('table', {class: 'table', 'data-testid': 'users-table'},
     el('caption', {class: 'visually-hidden'}, t('users')),
     el('thead', {}, el('tr', {},
-      [t('name'), t('display'), t('email'), t('member_of'), t('status'), t('origin'), t('created')].map((h) => el('th', {scope: 'col'}, h)))),
+      [t('name'), t('display'), t('email'), t('member_of'), t('status'), t('origin'), t('created'), t('actions')].map((h) => el('th', {scope: 'col'}, h)))),
     tbody));
   fill('');
   return el('div', {},
@@ -111,33 +265,62 @@ function groupTable(groups) {
       el('th', {scope: 'row'}, g.name || String(g)), el('td', {class: 'num'}, g.members ?? ''))))));
 }
 
+function addForm(ctx, redraw) {
+  const name = el('input', {type: 'text', required: true, autocomplete: 'off', 'data-testid': 'user-add-name'});
+  const display = el('input', {type: 'text', autocomplete: 'off', 'data-testid': 'user-add-display'});
+  const email = el('input', {type: 'email', autocomplete: 'off', 'data-testid': 'user-add-email'});
+  const groups = el('input', {type: 'text', autocomplete: 'off', 'data-testid': 'user-add-groups'});
+  const form = el('form', {class: 'form card', 'data-testid': 'user-add-form', 'aria-labelledby': 'user-add-h'},
+    el('h2', {id: 'user-add-h'}, t('add')),
+    field('ua-name', t('name'), t('name_hint'), name),
+    field('ua-display', t('display'), '', display),
+    field('ua-email', t('email'), '', email),
+    field('ua-groups', t('member_of'), t('groups_hint'), groups),
+    el('div', {class: 'form-actions'}, el('button', {type: 'submit', class: 'btn btn-primary', 'data-testid': 'user-add-submit'}, t('add_submit'))));
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const n = name.value.trim();
+    try {
+      const r = await ctx.api('POST', '/api/admin/users', {name: n, display_name: display.value.trim(), email: email.value.trim(), groups: split(groups.value)});
+      form.reset();
+      notify(t('created_done', {name: n}), 'success');
+      await redraw();
+      await showPassword(n, r.password);
+    } catch (err) {
+      notify(err.message, 'error');
+    }
+  });
+  return form;
+}
+
 /** render draws the users admin page. */
 export async function render(root, ctx) {
   root.append(heading(t('title')));
-  let users = null;
-  let groups = [];
+  // Accounts are Kaz's own when its built-in provider signs people in.
+  let local = true;
   try {
-    users = list(await ctx.api('GET', '/api/admin/users'), 'users');
-    groups = list(await ctx.api('GET', '/api/admin/groups').catch(() => []), 'groups');
-  } catch (err) {
-    if (!(err instanceof ApiError) || (err.status !== 404 && err.status !== 405 && err.status !== 501)) {
-      root.append(errorBanner(err));
+    local = !(await ctx.api('GET', '/api/account/mfa')).external;
+  } catch {
+    // keep the default: the server refuses what does not apply
+  }
+  const host = el('div', {'data-testid': 'admin-users'});
+  root.append(local ? addForm(ctx, draw) : el('p', {class: 'banner banner-info', 'data-testid': 'users-external'}, t('external_note')), host);
+  root.append(el('p', {class: 'muted'}, t('cli_hint')));
+  await draw();
+
+  async function draw() {
+    let users;
+    let groups;
+    try {
+      users = list(await ctx.api('GET', '/api/admin/users'), 'users');
+      groups = list(await ctx.api('GET', '/api/admin/groups'), 'groups');
+    } catch (err) {
+      clear(host).append(errorBanner(err));
       return;
     }
+    clear(host).append(el('section', {class: 'card', 'aria-labelledby': 'users-h'}, el('h2', {id: 'users-h'}, t('users')), userTable(users, ctx, draw, local)));
+    if (groups.length) {
+      host.append(el('section', {class: 'card', 'aria-labelledby': 'groups-h'}, el('h2', {id: 'groups-h'}, t('groups')), groupTable(groups)));
+    }
   }
-  if (users === null) {
-    const me = ctx.me || {};
-    root.append(
-      el('p', {class: 'banner banner-info', 'data-testid': 'users-no-api'}, t('no_api'), ' ',
-        el('code', {}, 'kaz admin --data DIR user list'), ' · ', el('code', {}, 'kaz admin --data DIR group list')),
-      el('section', {class: 'card', 'aria-labelledby': 'users-you'},
-        el('h2', {id: 'users-you'}, t('you')),
-        userTable([{name: me.user, display_name: me.display_name, email: me.email, groups: me.groups}])));
-    return;
-  }
-  root.append(el('section', {class: 'card', 'aria-labelledby': 'users-h'}, el('h2', {id: 'users-h'}, t('users')), userTable(users)));
-  if (groups.length) {
-    root.append(el('section', {class: 'card', 'aria-labelledby': 'groups-h'}, el('h2', {id: 'groups-h'}, t('groups')), groupTable(groups)));
-  }
-  root.append(el('p', {class: 'muted'}, t('cli_hint')));
 }

@@ -25,6 +25,8 @@ const t = translator({
     factors_none: 'non communiqués par le fournisseur d’identité',
     mfa: 'Seconds facteurs',
     mfa_intro: 'Un second facteur (application d’authentification ou clé de sécurité) protège votre compte même si votre mot de passe est connu.',
+    password: 'Mot de passe',
+    password_missing: 'Le changement de mot de passe n’est pas disponible sur ce serveur. Adressez-vous à votre service informatique.',
     mfa_missing: 'La gestion des seconds facteurs n’est pas encore disponible sur ce serveur. Adressez-vous à votre service informatique.',
     apppass: 'Mots de passe d’application',
     apppass_missing: 'La gestion des mots de passe d’application n’est pas encore disponible sur ce serveur. Adressez-vous à votre service informatique.',
@@ -65,6 +67,8 @@ const t = translator({
     factors_none: 'not reported by the identity provider',
     mfa: 'Second factors',
     mfa_intro: 'A second factor (authenticator app or security key) protects your account even if someone knows your password.',
+    password: 'Password',
+    password_missing: 'Changing your password is not available on this server. Ask your IT team.',
     mfa_missing: 'Managing second factors is not available on this server yet. Ask your IT team.',
     apppass: 'App passwords',
     apppass_missing: 'Managing app passwords is not available on this server yet. Ask your IT team.',
@@ -126,6 +130,7 @@ export async function render(root, ctx) {
 
   const mfaBox = el('div', {class: 'part', 'data-testid': 'account-mfa'});
   const apBox = el('div', {class: 'part', 'data-testid': 'account-apppasswords'});
+  const pwBox = el('div', {class: 'part', 'data-testid': 'account-password'});
 
   root.append(
     heading(t('title')),
@@ -143,6 +148,9 @@ export async function render(root, ctx) {
         el('dl', {class: 'facts'},
           row(t('method'), me.method ? words('m', me.method) : '—', 'account-method'),
           row(t('factors'), amr, 'account-amr')))),
+    el('section', {class: 'card', 'aria-labelledby': 'acc-pw'},
+      el('h2', {id: 'acc-pw'}, t('password')),
+      pwBox),
     el('section', {class: 'card', 'aria-labelledby': 'acc-mfa'},
       el('h2', {id: 'acc-mfa'}, t('mfa')),
       el('p', {class: 'muted'}, t('mfa_intro')),
@@ -152,6 +160,7 @@ export async function render(root, ctx) {
       apBox));
 
   await Promise.all([
+    mountPart(pwBox, ctx, 'account-password.js', 'renderPassword', t('password_missing')),
     mountPart(mfaBox, ctx, 'account-mfa.js', 'renderMFA', t('mfa_missing')),
     mountPart(apBox, ctx, 'account-apppasswords.js', 'renderAppPasswords', t('apppass_missing')),
   ]);

@@ -1,0 +1,92 @@
+package server_test
+
+import (
+	"context"
+	"net/netip"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/chromedp"
+
+	"github.com/kazhq/kaz/internal/testenv"
+	"github.com/kazhq/kaz/server/auth"
+)
+
+// browserAs opens a browser tab signed in as user (a fresh session cookie).
+func browserAs(t *testing.T, srv *testenv.Server, user string) *docsBrowser {
+	t.Helper()
+	st, err := auth.OpenStore(t.Context(), srv.Kaz().DB())
+	if err != nil {
+		t.Fatal(err)
+	}
+	token, err := st.CreateSession(t.Context(), &auth.Session{User: user, AMR: []string{"pwd", "otp", "mfa"}}, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := &docsBrowser{t: t, ctx: testenv.Browser(t, testenv.BrowserOptions{}), srv: srv}
+	b.run(chromedp.ActionFunc(func(ctx context.Context) error {
+		return network.SetCookie(auth.SessionCookie, token).WithURL(srv.URL + "/").WithPath("/").
+			WithHTTPOnly(true).WithSameSite(network.CookieSameSiteLax).Do(ctx)
+	}))
+	return b
+}
+
+func TestBrowserAdminManagesAccountsAndAgentChangesPassword(t *testing.T) {
+	srv := testenv.NewServer(t, nil)
+	srv.AddUser(t, "chef", "chef-password-1234", "admins")
+	srv.AddUser(t, "agent", "agent-password-1234", "rh")
+	idp := srv.Kaz().IDP()
+	signs := func(user, pw string) bool {
+		return idp.Authenticate(t.Context(), user, pw, netip.MustParseAddr("127.0.0.9")) == nil
+	}
+
+	b := browserAs(t, srv, "chef")
+	b.run(chromedp.Navigate(srv.URL + "/#/admin/users"))
+	b.waitJS(`!!document.querySelector('[data-testid="user-row-agent"]')`, "user list")
+
+	// Add an account: the temporary password is shown once, and works.
+	b.run(
+		chromedp.SendKeys(`[data-testid=user-add-name]`, "nmartin", chromedp.ByQuery),
+		chromedp.SendKeys(`[data-testid=user-add-display]`, "Nadia Martin", chromedp.ByQuery),
+		chromedp.SendKeys(`[data-testid=user-add-groups]`, "rh, tous", chromedp.ByQuery),
+		chromedp.Click(`[data-testid=user-add-submit]`, chromedp.ByQuery))
+	b.waitJS(`!!document.querySelector('[data-testid=temp-password]')`, "temporary password shown")
+	var pw string
+	b.run(chromedp.Evaluate(`document.querySelector('[data-testid=temp-password]').textContent`, &pw))
+	if !temporaryPasswordRE.MatchString(pw) || !signs("nmartin", pw) {
+		t.Fatalf("temporary password %q does not sign in", pw)
+	}
+	b.click(`[data-testid=dialog-close]`)
+	b.waitJS(`document.querySelector('[data-testid="user-row-nmartin"]')?.textContent.includes('rh, tous')`, "new row with its groups")
+
+	// Disable the agent (confirmed), then enable again.
+	b.click(`[data-testid="user-row-agent"] [data-testid=user-disable]`)
+	b.click(`[data-testid=dialog-confirm]`)
+	b.waitJS(`!!document.querySelector('[data-testid="user-row-agent"] [data-testid=user-enable]')`, "agent disabled")
+	if signs("agent", "agent-password-1234") {
+		t.Error("a disabled agent can still sign in")
+	}
+	b.click(`[data-testid="user-row-agent"] [data-testid=user-enable]`)
+	b.waitJS(`!!document.querySelector('[data-testid="user-row-agent"] [data-testid=user-disable]')`, "agent enabled")
+	// One's own account cannot be disabled from here.
+	b.waitJS(`!document.querySelector('[data-testid="user-row-chef"] [data-testid=user-disable]')`, "no disable button on one's own row")
+
+	// The agent replaces their password from the account page.
+	a := browserAs(t, srv, "agent")
+	a.run(chromedp.Navigate(srv.URL + "/#/account"))
+	a.waitJS(`!!document.querySelector('[data-testid=password-form]')`, "password form")
+	a.run(
+		chromedp.SendKeys(`[data-testid=password-current]`, "agent-password-1234", chromedp.ByQuery),
+		chromedp.SendKeys(`[data-testid=password-new]`, "ma nouvelle phrase secrète", chromedp.ByQuery),
+		chromedp.SendKeys(`[data-testid=password-confirm]`, "ma nouvelle phrase secrete", chromedp.ByQuery),
+		chromedp.Click(`[data-testid=password-submit]`, chromedp.ByQuery))
+	a.waitJS(`document.querySelector('[data-testid=password-status]').textContent.includes('identiques')`, "mismatch explained")
+	a.run(
+		chromedp.SetValue(`[data-testid=password-confirm]`, "ma nouvelle phrase secrète", chromedp.ByQuery),
+		chromedp.Click(`[data-testid=password-submit]`, chromedp.ByQuery))
+	a.waitJS(`document.querySelector('[data-testid=password-status]').textContent.includes('a été changé')`, "password changed")
+	if signs("agent", "agent-password-1234") || !signs("agent", "ma nouvelle phrase secrète") {
+		t.Error("after the change the old password must fail and the new one work")
+	}
+}
