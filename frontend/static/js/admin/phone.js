@@ -2,6 +2,7 @@
 // (extension, auth user, write-only password), live registrations and calls.
 
 import {translator, formatDate} from '../i18n.js';
+import {confirmDialog} from '../ui.js';
 
 const t = translator({
   fr: {
@@ -38,6 +39,8 @@ const t = translator({
     'reg-registering': 'en cours',
     'reg-failed': 'échec',
     'reg-unregistered': 'non enregistré',
+    'dir-in': 'entrant', 'dir-out': 'sortant',
+    'st-ringing': 'sonne', 'st-connecting': 'connexion', 'st-active': 'en communication', 'st-held': 'en attente', 'st-ended': 'terminé',
   },
   en: {
     title: 'Telephony',
@@ -73,6 +76,8 @@ const t = translator({
     'reg-registering': 'registering',
     'reg-failed': 'failed',
     'reg-unregistered': 'unregistered',
+    'dir-in': 'incoming', 'dir-out': 'outgoing',
+    'st-ringing': 'ringing', 'st-connecting': 'connecting', 'st-active': 'in call', 'st-held': 'on hold', 'st-ended': 'ended',
   },
 });
 
@@ -89,9 +94,9 @@ function el(tag, attrs = {}, ...children) {
 }
 
 function table(headers, rows) {
-  return el('table', {},
+  return el('div', {class: 'table-wrap'}, el('table', {class: 'table'},
     el('thead', {}, el('tr', {}, ...headers.map((h) => el('th', {scope: 'col', text: h})))),
-    el('tbody', {}, ...rows));
+    el('tbody', {}, ...rows)));
 }
 
 /** render draws the phone administration page. */
@@ -105,12 +110,13 @@ export async function render(root, ctx) {
   const ext = el('input', {id: 'pa-ext', required: true, autocomplete: 'off', inputmode: 'tel', 'data-testid': 'phone-account-extension'});
   const authUser = el('input', {id: 'pa-auth', autocomplete: 'off', 'data-testid': 'phone-account-auth-user'});
   const pw = el('input', {id: 'pa-pw', type: 'password', autocomplete: 'new-password', placeholder: t('password-keep'), 'data-testid': 'phone-account-password'});
-  const form = el('form', {class: 'kaz-form', 'aria-label': t('accounts')},
-    el('label', {for: 'pa-user', text: t('user')}), user,
-    el('label', {for: 'pa-ext', text: t('extension')}), ext,
-    el('label', {for: 'pa-auth', text: t('auth-user')}), authUser,
-    el('label', {for: 'pa-pw', text: t('password')}), pw,
-    el('button', {type: 'submit', class: 'primary', text: t('save'), 'data-testid': 'phone-account-save'}));
+  const field = (id, label, input) => el('div', {class: 'field'}, el('label', {for: id, text: label}), input);
+  const form = el('form', {class: 'form card', 'aria-label': t('accounts')},
+    field('pa-user', t('user'), user),
+    field('pa-ext', t('extension'), ext),
+    field('pa-auth', t('auth-user'), authUser),
+    field('pa-pw', t('password'), pw),
+    el('div', {class: 'form-actions'}, el('button', {type: 'submit', class: 'btn btn-primary', text: t('save'), 'data-testid': 'phone-account-save'})));
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     const name = user.value.trim();
@@ -119,11 +125,11 @@ export async function render(root, ctx) {
         extension: ext.value.trim(), auth_user: authUser.value.trim(), password: pw.value,
       });
       pw.value = '';
-      msg.className = '';
+      msg.className = 'banner banner-success';
       msg.textContent = t('saved', {user: name});
       loadAccounts();
     } catch (err) {
-      msg.className = 'error';
+      msg.className = 'banner banner-error';
       msg.textContent = err.message;
     }
   });
@@ -133,11 +139,11 @@ export async function render(root, ctx) {
     try {
       res = await api('GET', '/api/admin/phone/accounts');
     } catch (err) {
-      accountsBox.replaceChildren(el('p', {class: 'error', role: 'alert', text: err.message}));
+      accountsBox.replaceChildren(el('p', {class: 'banner banner-error', role: 'alert', text: err.message}));
       return;
     }
     const list = res.accounts || [];
-    const notice = res.configured ? null : el('p', {class: 'notice', text: t('not-configured')});
+    const notice = res.configured ? null : el('p', {class: 'banner banner-info', text: t('not-configured')});
     if (!list.length) {
       accountsBox.replaceChildren(...[notice, el('p', {class: 'muted', text: t('none')})].filter(Boolean));
       return;
@@ -147,22 +153,23 @@ export async function render(root, ctx) {
       el('td', {text: a.has_password ? t('password-set') : t('password-missing')}),
       el('td', {text: formatDate(a.updated)}),
       el('td', {},
-        el('button', {type: 'button', text: t('edit'), 'aria-label': `${t('edit')} ${a.user}`, onclick: () => {
+        el('button', {type: 'button', class: 'btn btn-small', text: t('edit'), 'aria-label': `${t('edit')} ${a.user}`, onclick: () => {
           user.value = a.user;
           ext.value = a.extension;
           authUser.value = a.auth_user === a.extension ? '' : a.auth_user;
           pw.value = '';
           ext.focus();
         }}),
-        el('button', {type: 'button', class: 'danger', text: t('remove'), 'aria-label': `${t('remove')} ${a.user}`, onclick: async () => {
-          if (!confirm(t('confirm-remove', {user: a.user}))) return;
+        ' ',
+        el('button', {type: 'button', class: 'btn btn-small btn-danger', text: t('remove'), 'aria-label': `${t('remove')} ${a.user}`, onclick: async () => {
+          if (!await confirmDialog({title: t('confirm-remove', {user: a.user}), confirm: t('remove'), danger: true})) return;
           try {
             await api('DELETE', `/api/admin/phone/accounts/${encodeURIComponent(a.user)}`);
-            msg.className = '';
+            msg.className = 'banner banner-success';
             msg.textContent = t('removed', {user: a.user});
             loadAccounts();
           } catch (err) {
-            msg.className = 'error';
+            msg.className = 'banner banner-error';
             msg.textContent = err.message;
           }
         }}))));
@@ -175,7 +182,7 @@ export async function render(root, ctx) {
     try {
       res = await api('GET', '/api/admin/phone/live');
     } catch (err) {
-      liveBox.replaceChildren(el('p', {class: 'error', role: 'alert', text: err.message}));
+      liveBox.replaceChildren(el('p', {class: 'banner banner-error', role: 'alert', text: err.message}));
       return;
     }
     const regs = res.registrations || [];
@@ -188,8 +195,8 @@ export async function render(root, ctx) {
         : el('p', {class: 'muted', text: t('no-registrations')}),
       el('h3', {text: t('calls')}),
       calls.length ? table([t('user'), t('direction'), t('number'), t('state'), t('started')], calls.map((c) => el('tr', {'data-call-id': c.call_id},
-        el('td', {text: c.user || ''}), el('td', {text: c.direction}), el('td', {text: c.name ? `${c.name} (${c.number})` : c.number}),
-        el('td', {text: c.state}), el('td', {text: formatDate(c.started)}))))
+        el('td', {text: c.user || ''}), el('td', {text: t('dir-' + c.direction)}), el('td', {text: c.name ? `${c.name} (${c.number})` : c.number}),
+        el('td', {text: t('st-' + c.state)}), el('td', {text: formatDate(c.started)}))))
         : el('p', {class: 'muted', text: t('no-calls')}));
   }
 
@@ -197,7 +204,7 @@ export async function render(root, ctx) {
     el('h1', {text: t('title')}), msg,
     el('section', {'aria-labelledby': 'pa-h'}, el('h2', {id: 'pa-h', text: t('accounts')}), form, accountsBox),
     el('section', {'aria-labelledby': 'pl-h'}, el('h2', {id: 'pl-h', text: t('live')}),
-      el('button', {type: 'button', text: t('refresh'), onclick: loadLive}), liveBox));
+      el('button', {type: 'button', class: 'btn btn-small', text: t('refresh'), onclick: loadLive}), liveBox));
   loadAccounts();
   loadLive();
   const timer = setInterval(() => {
