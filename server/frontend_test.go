@@ -113,6 +113,11 @@ func signIn(t *testing.T, ctx context.Context, k *testenv.Server, user, password
 	); err != nil {
 		t.Fatalf("sign-in form: %v", err)
 	}
+	// Headless Chromium asks for English (Accept-Language: en-US); the
+	// application is French first and its sign-in pages follow it.
+	if got := evalString(t, ctx, `document.documentElement.lang`); got != "fr" {
+		t.Errorf("sign-in page language = %q, want fr like the application", got)
+	}
 	code := k.TOTPCode(t, user, secret)
 	if err := chromedp.Run(ctx,
 		chromedp.SendKeys(`[data-testid="totp-code"]`, code, chromedp.ByQuery),

@@ -43,6 +43,12 @@ function storeCookie(l) {
   document.cookie = `${COOKIE}=${l}; Path=/; Max-Age=31536000; SameSite=Lax${secure}`;
 }
 
+// The first visit settles the language for the sign-in pages too: without
+// this, the provider's pages would follow the browser's own language while
+// the application stays in French, and an agent would switch language
+// between the two.
+if (typeof document !== 'undefined' && !/(?:^|;\s*)kaz_lang=/.test(document.cookie || '')) storeCookie(current);
+
 function reflect() {
   if (typeof document !== 'undefined' && document.documentElement) {
     document.documentElement.lang = current;
