@@ -156,3 +156,28 @@ func TestDocsBrowserUploadVersionsRecycleBin(t *testing.T) {
 	b.click(`[data-testid=back-link]`)
 	b.waitJS(fmt.Sprintf(`!!document.querySelector(%q)`, row), "restored file listed")
 }
+
+func TestBrowserAuditLogInTheReadersLanguage(t *testing.T) {
+	srv, cs := docsServer(t)
+	bob := cs["bob"]
+	if code, body := bob.upload("rh", "/Brouillon.txt", "à jeter"); code != http.StatusCreated {
+		t.Fatalf("upload = %d %v", code, body)
+	}
+	if code, body := bob.json("DELETE", "/api/libraries/rh/items?path=/Brouillon.txt", nil); code != http.StatusOK {
+		t.Fatalf("delete = %d %v", code, body)
+	}
+	b := browserAs(t, srv, "alice") // an owner of rh
+	b.run(chromedp.Navigate(srv.URL + "/#/libraries/rh?view=audit"))
+	b.waitJS(`!!document.querySelector('[data-testid=audit-row][data-action=delete]')`, "audit rows")
+	for _, c := range []struct{ action, want string }{
+		{"delete", "Mise à la corbeille"},
+		{"write", "8 o"}, // "8 bytes" as the reader writes sizes
+		{"library_create", "Bibliothèque créée"},
+	} {
+		var got string
+		b.run(chromedp.Evaluate(fmt.Sprintf(`document.querySelector('[data-testid=audit-row][data-action=%s]').textContent`, c.action), &got))
+		if !strings.Contains(got, c.want) {
+			t.Errorf("audit row %s = %q, want it to contain %q", c.action, got, c.want)
+		}
+	}
+}

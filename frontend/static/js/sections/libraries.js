@@ -74,6 +74,13 @@ const t = translator({
     map_linux_mount: 'Ou montez-la avec davfs2 :',
     audit: "Journal d'audit", audit_title: "Journal d'audit — {lib}", audit_csv: 'Exporter en CSV', when: 'Date', who: 'Qui', from: 'Adresse', action: 'Action', path: 'Chemin', detail: 'Détail',
     more: 'Plus ancien…', no_audit: 'Aucune entrée.',
+    a_read: 'Lecture', a_write: 'Enregistrement', a_mkdir: 'Nouveau dossier', a_delete: 'Mise à la corbeille', a_move: 'Déplacement',
+    a_copy: 'Copie', a_restore: 'Restauration', a_lock: 'Verrouillage', a_unlock: 'Déverrouillage', a_force_unlock: 'Déverrouillage forcé',
+    a_grant: 'Droit accordé', a_revoke: 'Droit retiré', a_library_create: 'Bibliothèque créée', a_library_update: 'Bibliothèque modifiée',
+    a_library_delete: 'Bibliothèque supprimée', a_empty_trash: 'Corbeille vidée', a_purge_trash: 'Corbeille purgée',
+    d_version: 'version {n}', d_to: 'vers {p}', d_from: 'depuis {p}', d_from_trash: 'depuis la corbeille', d_held_by: 'détenu par {user}',
+    d_library: 'quota {quota}, {n} versions gardées', d_unlimited: 'illimité', d_entries: '{n} élément(s)', d_entries_older: '{n} élément(s) antérieurs au {date}',
+    d_exclusive: 'exclusif', d_shared: 'partagé', d_system: 'Kaz (automatique)',
     locks: 'Verrous', locks_title: 'Verrous actifs — {lib}', no_locks: 'Aucun verrou actif.', expires: 'Expire le', holder: 'Détenu par',
     back: 'Retour au dossier',
     loading: 'Chargement…',
@@ -130,6 +137,13 @@ const t = translator({
     map_linux_mount: 'Or mount it with davfs2:',
     audit: 'Audit log', audit_title: 'Audit log — {lib}', audit_csv: 'Export as CSV', when: 'When', who: 'Who', from: 'Address', action: 'Action', path: 'Path', detail: 'Detail',
     more: 'Older…', no_audit: 'No entries.',
+    a_read: 'Read', a_write: 'Saved', a_mkdir: 'New folder', a_delete: 'Moved to the recycle bin', a_move: 'Moved',
+    a_copy: 'Copied', a_restore: 'Restored', a_lock: 'Locked', a_unlock: 'Unlocked', a_force_unlock: 'Forced unlock',
+    a_grant: 'Role granted', a_revoke: 'Role removed', a_library_create: 'Library created', a_library_update: 'Library changed',
+    a_library_delete: 'Library deleted', a_empty_trash: 'Recycle bin emptied', a_purge_trash: 'Recycle bin purged',
+    d_version: 'version {n}', d_to: 'to {p}', d_from: 'from {p}', d_from_trash: 'from the recycle bin', d_held_by: 'held by {user}',
+    d_library: 'quota {quota}, {n} versions kept', d_unlimited: 'unlimited', d_entries: '{n} item(s)', d_entries_older: '{n} item(s) older than {date}',
+    d_exclusive: 'exclusive', d_shared: 'shared', d_system: 'Kaz (automatic)',
     locks: 'Locks', locks_title: 'Active locks — {lib}', no_locks: 'No active lock.', expires: 'Expires', holder: 'Held by',
     back: 'Back to the folder',
     loading: 'Loading…',
@@ -703,8 +717,8 @@ async function renderAudit(root, ctx, lib) {
     const es = data.entries || [];
     if (!es.length && !before) tbody.append(el('tr', {}, el('td', {colspan: '6'}, t('no_audit'))));
     for (const e of es) {
-      tbody.append(el('tr', {'data-testid': 'audit-row'}, el('td', {}, formatDate(e.time)), el('td', {}, e.user), el('td', {}, e.ip),
-        el('td', {}, e.action), el('td', {}, e.path), el('td', {}, e.detail || '')));
+      tbody.append(el('tr', {'data-testid': 'audit-row', 'data-action': e.action}, el('td', {}, formatDate(e.time)), el('td', {}, e.user || t('d_system')), el('td', {}, e.ip),
+        el('td', {}, auditAction(e.action)), el('td', {}, e.path), el('td', {}, auditDetail(e.action, e.detail || ''))));
     }
     if (es.length) before = es[es.length - 1].id;
     if (es.length < 100) more.remove();
@@ -712,4 +726,31 @@ async function renderAudit(root, ctx, lib) {
   more.addEventListener('click', page);
   host.append(el('p', {}, more));
   await page();
+}
+
+// The audit log stores codes and English details (they are exported as CSV
+// as stored); the page says them in the reader's language.
+function auditAction(code) {
+  const k = `a_${code}`;
+  const v = t(k);
+  return v === k ? code : v;
+}
+
+function auditDetail(action, d) {
+  let m;
+  if ((m = /^(\d+) bytes$/.exec(d))) return formatSize(Number(m[1]));
+  if ((m = /^version (\d+), (\d+) bytes$/.exec(d))) return `${t('d_version', {n: m[1]})}, ${formatSize(Number(m[2]))}`;
+  if ((m = /^version (\d+)$/.exec(d))) return t('d_version', {n: m[1]});
+  if (d === 'from the recycle bin') return t('d_from_trash');
+  if ((m = /^to (.+)$/.exec(d))) return t('d_to', {p: m[1]});
+  if ((m = /^from (.+)$/.exec(d))) return t('d_from', {p: m[1]});
+  if ((m = /^held by (.+)$/.exec(d))) return t('d_held_by', {user: m[1]});
+  if ((m = /^quota=(\d+) max_versions=(\d+)$/.exec(d))) {
+    return t('d_library', {quota: Number(m[1]) > 0 ? formatSize(Number(m[1])) : t('d_unlimited'), n: m[2]});
+  }
+  if ((m = /^(\d+) entries older than (\d{4}-\d{2}-\d{2})$/.exec(d))) return t('d_entries_older', {n: m[1], date: formatDate(`${m[2]}T00:00:00Z`, {dateStyle: 'medium'})});
+  if ((m = /^(\d+) entries$/.exec(d))) return t('d_entries', {n: m[1]});
+  if (action === 'lock' && (d === 'exclusive' || d === 'shared')) return t(`d_${d}`);
+  if (action === 'grant' && (m = /^(owner|editor|reader) (.+)$/.exec(d))) return `${roleText(m[1])} — ${m[2]}`;
+  return d;
 }
