@@ -359,11 +359,13 @@ async function renderFolder(root, ctx, lib, path) {
       : null;
     const acts = el('div', {class: 'lib-row-actions'});
     if (!it.is_dir) {
-      acts.append(el('a', {class: 'btn btn-small', href: fileURL(lib, itemPath), download: it.name, 'data-testid': 'download-button'}, t('download')));
-      acts.append(el('button', {type: 'button', class: 'btn btn-small', 'data-testid': 'versions-button', onclick: () => showVersions(it, itemPath)}, t('versions')));
+      // "Open in Word/LibreOffice" first: for an office document it is what
+      // the agent came for.
       const openHost = el('span', {class: 'lib-open'});
       acts.append(openHost);
       desktopLinks(ctx, lib, itemPath, openHost);
+      acts.append(el('a', {class: 'btn btn-small', href: fileURL(lib, itemPath), download: it.name, 'data-testid': 'download-button'}, t('download')));
+      acts.append(el('button', {type: 'button', class: 'btn btn-small', 'data-testid': 'versions-button', onclick: () => showVersions(it, itemPath)}, t('versions')));
     }
     if (canWrite) {
       acts.append(el('button', {type: 'button', class: 'btn btn-small', 'data-testid': 'rename-button', title: t('rename'), onclick: () => renameItem(it, itemPath)}, t('rename_short')));
@@ -558,7 +560,7 @@ async function desktopLinks(ctx, lib, path, host) {
   try {
     const d = await ctx.api('GET', `${apiBase(lib)}/open-links?path=${enc(path)}`);
     for (const [app, href] of Object.entries(d.links || {})) {
-      host.append(el('a', {class: 'btn btn-small btn-ghost', href, 'data-testid': `open-desktop-${app}`}, t('open_in', {app: t(`app_${app}`)})));
+      host.append(el('a', {class: 'btn btn-small btn-primary', href, 'data-testid': `open-desktop-${app}`}, t('open_in', {app: t(`app_${app}`)})));
     }
   } catch {
     // The links are a convenience; the download stays.
