@@ -125,7 +125,15 @@ func TestSearchPagesInBrowser(t *testing.T) {
 	run(chromedp.SendKeys(`[data-testid=search-box-input]`, "\r", chromedp.ByQuery))
 	waitJS(`location.hash.startsWith('#/search?q=')`, "the results page")
 
-	// Admin page: state and counts.
+	// Admin page: state and counts, and an unreadable document explained in
+	// the reader's language, its technical cause folded away.
+	put("/abîmé.docx", []byte("PK\x03\x04 not really a zip"))
+	agent.waitFor(t, srv, "abimé", func(h searchHits) bool { return h.Total == 1 })
 	run(chromedp.Navigate(srv.URL + "/#/admin/search"))
-	waitJS(`document.querySelector('[data-testid=admin-search-documents]')?.textContent === '2'`, "the admin page's document count")
+	waitJS(`document.querySelector('[data-testid=admin-search-documents]')?.textContent === '3'`, "the admin page's document count")
+	waitJS(`(() => {
+		const row = document.querySelector('[data-testid=admin-search-failure]');
+		return !!row && row.innerText.includes('document illisible') && !row.innerText.includes('unreadable document') &&
+			!!row.querySelector('details code')?.textContent.includes('zip');
+	})()`, "the failure's reason in French with its detail folded")
 }

@@ -2,7 +2,7 @@
 // of documents per library, indexing lag, documents that could not be read
 // (findable by name only) and why, and a reindex button with progress.
 
-import {translator, formatDate} from '../i18n.js';
+import {translator, formatDate, lang} from '../i18n.js';
 import {el, clear, heading, errorBanner, progress, notify, confirmDialog} from '../ui.js';
 
 const t = translator({
@@ -22,6 +22,7 @@ const t = translator({
     failures_help: "Ces documents restent trouvables par leur nom ; leur contenu n'a pas pu être lu.",
     path: 'Chemin',
     reason: 'Raison',
+    technical: 'Détail technique',
     when: 'Date',
     none: 'Aucun.',
     reindex: 'Reconstruire l’index',
@@ -47,6 +48,7 @@ const t = translator({
     failures_help: 'These documents can still be found by name; their content could not be read.',
     path: 'Path',
     reason: 'Reason',
+    technical: 'Technical detail',
     when: 'Date',
     none: 'None.',
     reindex: 'Rebuild the index',
@@ -102,7 +104,7 @@ export async function render(root, ctx) {
         el('thead', {}, el('tr', {}, el('th', {scope: 'col'}, t('library')), el('th', {scope: 'col'}, t('path')),
           el('th', {scope: 'col'}, t('reason')), el('th', {scope: 'col'}, t('when')))),
         el('tbody', {}, fails.map((f) => el('tr', {'data-testid': 'admin-search-failure'},
-          el('td', {}, f.library), el('td', {class: 'truncate'}, f.path), el('td', {}, f.reason), el('td', {}, formatDate(f.time)))))))
+          el('td', {}, f.library), el('td', {class: 'truncate'}, f.path), el('td', {}, reasonText(f.reason)), el('td', {}, formatDate(f.time)))))))
         : el('p', {class: 'muted'}, t('none'))));
 
     const re = data.reindex;
@@ -143,4 +145,15 @@ export async function render(root, ctx) {
     stopped = true;
     clearTimeout(timer);
   };
+}
+
+// reasonText shows a failure reason as the indexer records it ("<French> /
+// <English>", then ": <technical detail>" for an unreadable file) in the
+// reader's language, the technical detail folded away.
+function reasonText(r) {
+  const m = /^(.*?) \/ (.*?)(?:: ([\s\S]*))?$/.exec(r || '');
+  if (!m) return r || '';
+  const text = lang() === 'en' ? m[2] : m[1];
+  if (!m[3]) return text;
+  return [text, el('details', {class: 'muted'}, el('summary', {}, t('technical')), el('code', {}, m[3]))];
 }
