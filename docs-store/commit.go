@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -33,6 +34,18 @@ import (
 // log so far, makes the batch durable against an OS crash or a power cut
 // before any of its Puts returns — while the next batch's SQL already runs.
 // That overlap is what lets small Puts go faster than one fsync each.
+// The committer does not commit as soon as it can, though: while the
+// syncer's fsync runs, it lets the Puts arriving gather until just in time
+// for the next fsync (hold), so that they share one transaction.
+
+// walCheckpointPages is how many pages of write-ahead log the committer
+// lets grow before it checkpoints them into the database (SQLite's
+// automatic checkpoint, run by the commit that crosses it). A checkpoint
+// copies each page once however often it changed since the last one, and
+// syncs the database file: with small Puts (a few pages each, the same
+// index and table leaves again and again) fewer, larger checkpoints copy
+// fewer pages. 16 MiB of log at most; readers are not slowed.
+const walCheckpointPages = 4000
 
 // maxBatch bounds the jobs of one transaction.
 const maxBatch = 128
@@ -48,7 +61,9 @@ type commitJob struct {
 	// fn runs the job in tx. trusted tells it that the checks it made
 	// before queueing (see prechecked) still hold: nothing was committed
 	// since, by anyone, that they depend on.
-	fn func(ctx context.Context, tx *sql.Tx, trusted bool) error
+	// w gathers the batch's inserts (batchWrites): a job that reads
+	// flushes it first.
+	fn func(ctx context.Context, tx *sql.Tx, w *batchWrites, trusted bool) error
 	// pre is the job's pre-check (nil: none, fn checks everything).
 	pre *prechecked
 	// blob is the job's content to sync and name (nil for none).
@@ -74,6 +89,19 @@ type committer struct {
 	hist    [histSize]batchRecord
 	// trusted counts the jobs that ran on their pre-check (for tests).
 	trusted atomic.Uint64
+	// epoch changes, before a batch is counted, whenever the batch may
+	// follow a commit by another connection (see checkCache); lastDV is the
+	// previous batch's data_version (-1: unknown; committer goroutine).
+	epoch  atomic.Uint64
+	lastDV int64
+	// beforeSync, for tests, runs in the syncer before each fsync.
+	beforeSync func()
+	// syncStart is when the fsync in flight started (UnixNano, 0: none);
+	// syncTime and commitTime are the fsync's and a batch commit's usual
+	// durations (moving averages), for hold.
+	syncStart  atomic.Int64
+	syncTime   atomic.Int64
+	commitTime time.Duration // committer goroutine only
 }
 
 // prechecked is a job's check made before queueing, on another connection,
@@ -134,13 +162,13 @@ func (c *committer) precheck(key string) *prechecked {
 }
 
 func newCommitter(s *Store) *committer {
-	return &committer{s: s, wake: make(chan struct{}, 1)}
+	return &committer{s: s, wake: make(chan struct{}, 1), lastDV: -1}
 }
 
 // do makes blob (when set) durable under its hash, then runs fn in a
 // group-committed transaction, and returns once both are durable or the
 // job failed (an unreferenced blob is collected later).
-func (c *committer) do(ctx context.Context, blob stagedBlob, pre *prechecked, fn func(ctx context.Context, tx *sql.Tx, trusted bool) error) error {
+func (c *committer) do(ctx context.Context, blob stagedBlob, pre *prechecked, fn func(ctx context.Context, tx *sql.Tx, w *batchWrites, trusted bool) error) error {
 	j := &commitJob{ctx: context.WithoutCancel(ctx), fn: fn, pre: pre, blob: blob, done: make(chan struct{})}
 	c.mu.Lock()
 	if c.closed {
@@ -201,10 +229,13 @@ func (c *committer) run(stopped chan struct{}) {
 	walSync := c.s.db.Dialect == sqldb.SQLite && c.s.db.Path != ""
 	// syncq carries committed batches to this run's WAL syncer.
 	var syncq chan []*commitJob
+	// syncEv tells that the syncer took the committed batches, or ended
+	// an fsync.
+	syncEv := make(chan struct{}, 1)
 	if walSync {
 		syncq = make(chan []*commitJob, maxBatch)
 		synced := make(chan struct{})
-		go c.syncWAL(syncq, synced)
+		go c.syncWAL(syncq, synced, syncEv)
 		defer func() { close(syncq); <-synced }()
 	}
 	var conn *sql.Conn
@@ -213,12 +244,32 @@ func (c *committer) run(stopped chan struct{}) {
 			if c.s.db.Dialect == sqldb.SQLite && !walSync {
 				conn.ExecContext(ctx, `PRAGMA synchronous=NORMAL`)
 			}
+			if walSync {
+				conn.ExecContext(ctx, `PRAGMA wal_autocheckpoint=1000`)
+			}
 			conn.Close()
 		}
 	}()
 	idle := time.NewTimer(committerIdle)
 	defer idle.Stop()
+	holdT := time.NewTimer(time.Hour)
+	holdT.Stop()
 	for {
+		for walSync {
+			wait, ok := c.hold(syncq)
+			if !ok {
+				break
+			}
+			if wait > 0 {
+				holdT.Reset(wait)
+			}
+			select {
+			case <-syncEv:
+			case <-c.wake:
+			case <-holdT.C:
+			}
+			holdT.Stop()
+		}
 		batch := c.take()
 		if len(batch) == 0 {
 			c.mu.Lock()
@@ -246,10 +297,16 @@ func (c *committer) run(stopped chan struct{}) {
 			// data_version is per connection: nothing remembered of the
 			// previous one may be compared with the new one's.
 			c.hist = [histSize]batchRecord{}
+			c.lastDV = -1
 			conn, err = c.s.db.Conn(ctx)
 			if err == nil && c.s.db.Dialect == sqldb.SQLite && !walSync {
 				// No file to sync ourselves: let SQLite sync each commit.
 				_, err = conn.ExecContext(ctx, `PRAGMA synchronous=FULL`)
+			}
+			if err == nil && walSync {
+				// Checkpoint (copy the log into the database) every
+				// walCheckpointPages instead of SQLite's 1,000.
+				_, err = conn.ExecContext(ctx, `PRAGMA wal_autocheckpoint=`+strconv.Itoa(walCheckpointPages))
 			}
 			if err != nil {
 				if conn != nil {
@@ -263,7 +320,9 @@ func (c *committer) run(stopped chan struct{}) {
 				continue
 			}
 		}
+		t0 := time.Now()
 		done := c.commit(ctx, conn, batch)
+		c.commitTime = ewma(c.commitTime, time.Since(t0))
 		if walSync && len(done) > 0 {
 			syncq <- done
 		} else {
@@ -278,7 +337,7 @@ func (c *committer) run(stopped chan struct{}) {
 // log for all the batches waiting, then their jobs return. An fsync that
 // fails fails the jobs (their data is committed but may not survive a
 // power cut: the client must not be told it is safe).
-func (c *committer) syncWAL(syncq chan []*commitJob, synced chan struct{}) {
+func (c *committer) syncWAL(syncq chan []*commitJob, synced chan struct{}, took chan<- struct{}) {
 	defer close(synced)
 	var lastIno uint64
 	for jobs := range syncq {
@@ -294,7 +353,22 @@ func (c *committer) syncWAL(syncq chan []*commitJob, synced chan struct{}) {
 				more = false
 			}
 		}
+		signal := func() {
+			select {
+			case took <- struct{}{}:
+			default:
+			}
+		}
+		signal()
+		t0 := time.Now()
+		c.syncStart.Store(t0.UnixNano())
+		if c.beforeSync != nil {
+			c.beforeSync()
+		}
 		err := c.s.fsyncWAL(&lastIno)
+		c.syncTime.Store(int64(ewma(time.Duration(c.syncTime.Load()), time.Since(t0))))
+		c.syncStart.Store(0)
+		signal() // a committer holding for this fsync goes on
 		if err != nil {
 			c.s.log.Error("syncing the database log failed", "err", err)
 		}
@@ -305,6 +379,49 @@ func (c *committer) syncWAL(syncq chan []*commitJob, synced chan struct{}) {
 			close(j.done)
 		}
 	}
+}
+
+// hold tells the committer whether to let jobs gather instead of
+// committing them now (ok), and for how long at most (wait, 0: until the
+// syncer takes the waiting batch). A batch commits, at the latest, in time
+// for the syncer's next fsync: committing earlier gains nothing, committing
+// later loses an fsync's time. So the committer holds
+//   - while a committed batch already waits for the syncer (whose fsync of
+//     the batches before is in flight): a batch committed now would go
+//     with the same next fsync;
+//   - while the fsync in flight has, by the usual durations, longer to run
+//     than a commit takes: the jobs arriving meanwhile join the batch.
+//
+// One batch instead of several costs one transaction (pages written once
+// to the log: item, index, audit and change leaves) and one fsync. A full
+// queue (maxBatch) or closing goes on at once.
+func (c *committer) hold(syncq chan []*commitJob) (wait time.Duration, ok bool) {
+	c.mu.Lock()
+	n, closed := len(c.queue), c.closed
+	c.mu.Unlock()
+	if closed || n == 0 || n >= maxBatch {
+		return 0, false
+	}
+	if len(syncq) > 0 {
+		return 0, true
+	}
+	start := c.syncStart.Load()
+	if start == 0 {
+		return 0, false
+	}
+	left := time.Duration(c.syncTime.Load()) - time.Since(time.Unix(0, start)) - c.commitTime
+	if left < 50*time.Microsecond {
+		return 0, false
+	}
+	return left, true
+}
+
+// ewma is a moving average of durations, 1/8 weight to the new one.
+func ewma(avg, d time.Duration) time.Duration {
+	if avg == 0 {
+		return d
+	}
+	return avg + (d-avg)/8
 }
 
 // fsyncWAL fsyncs the SQLite write-ahead log, which holds every frame
@@ -407,6 +524,12 @@ func (c *committer) commit(ctx context.Context, conn *sql.Conn, batch []*commitJ
 			j.err = c.singleTx(ctx, conn, j)
 		}
 	}
+	// A commit by another connection since the previous batch (or not
+	// knowing) ends the epoch of the cached checks.
+	if !rec.known() || c.lastDV < 0 || rec.dv != c.lastDV {
+		c.epoch.Add(1)
+	}
+	c.lastDV = rec.dv
 	rec.seq = c.batches.Load() + 1
 	c.hist[rec.seq%histSize] = rec
 	c.batches.Add(1)
@@ -437,6 +560,7 @@ func (c *committer) batchTx(ctx context.Context, conn *sql.Conn, live []*commitJ
 		}
 	}
 	unknown := false
+	w := c.s.newBatchWrites()
 	for _, j := range live {
 		trusted := j.pre != nil && !rec.keys[j.pre.key] && c.stillHolds(j.pre, rec.dv)
 		if j.pre != nil {
@@ -450,13 +574,16 @@ func (c *committer) batchTx(ctx context.Context, conn *sql.Conn, live []*commitJ
 		// No savepoint: a job refused by its checks has written nothing
 		// (refused); any other failure gives the batch up, and singleTx
 		// then runs each job alone.
-		if err := j.fn(j.ctx, tx, trusted); err != nil {
+		if err := j.fn(j.ctx, tx, w, trusted); err != nil {
 			var r refusedErr
 			if !errors.As(err, &r) {
 				return fail()
 			}
 			j.err = r.error
 		}
+	}
+	if err := w.flush(ctx, c.s.prepared(tx)); err != nil {
+		return fail()
 	}
 	if err := tx.Commit(); err != nil {
 		return fail()
@@ -472,7 +599,12 @@ func (c *committer) singleTx(ctx context.Context, conn *sql.Conn, j *commitJob) 
 	if err != nil {
 		return fmt.Errorf("docstore: begin: %w", err)
 	}
-	if err := j.fn(j.ctx, tx, false); err != nil {
+	w := c.s.newBatchWrites()
+	err = j.fn(j.ctx, tx, w, false)
+	if err == nil {
+		err = w.flush(ctx, c.s.prepared(tx))
+	}
+	if err != nil {
 		tx.Rollback()
 		if r, ok := err.(refusedErr); ok {
 			return r.error

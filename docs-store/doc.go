@@ -51,7 +51,10 @@
 // stored in the database by the Put's own transaction (smallblob.go): no
 // file, no file system sync. The target's checks (permission, folder,
 // locks, conditions, case clash, quota) run first, before the body is
-// read, so that a refused upload is not sent for nothing. Put then hands
+// read, so that a refused upload is not sent for nothing; the library,
+// the role, the folder and the locks come from a cache that any commit by
+// another connection invalidates (checkcache.go), and a small body without
+// conditions leaves the item itself to be read by the committer. Put then hands
 // the content and its transaction (the item's metadata, the previous
 // content as a version, the audit record and a change event) to the
 // store's committer, which groups the Puts waiting at that moment: it syncs
@@ -62,7 +65,11 @@
 // each Put's checks are run again, unless the committer can prove that
 // nothing they read has changed since (commit.go, prechecked: SQLite's
 // data_version and the names the batches since have written); a Put
-// refused there drops out alone. Blobs no longer referenced by any item or
+// refused there drops out alone. The batch's new items, small contents,
+// audit records and change events are written with one multi-row INSERT
+// per table (batchwrites.go), and while the write-ahead log's fsync of the
+// previous batch runs, the committer lets the next Puts gather instead of
+// committing them one by one (commit.go, hold). Blobs no longer referenced by any item or
 // version (including those of refused uploads) are collected by
 // CollectGarbage after a grace period.
 //

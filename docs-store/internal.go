@@ -142,6 +142,18 @@ func (s *Store) access(ctx context.Context, q querier, p *auth.Principal, lib st
 
 // audit records one action in q (inside the write's transaction).
 func (s *Store) audit(ctx context.Context, q querier, lib string, p *auth.Principal, action, path, detail string) error {
+	_, err := q.ExecContext(ctx, s.q(`INSERT INTO docs_audit (`+auditCols+`) VALUES (?, ?, ?, ?, ?, ?, ?)`),
+		s.auditRow(ctx, lib, p, action, path, detail)...)
+	if err != nil {
+		return fmt.Errorf("docstore: audit: %w", err)
+	}
+	return nil
+}
+
+const auditCols = `time, library, user_name, ip, action, path, detail`
+
+// auditRow is the values of an audit record, in auditCols order.
+func (s *Store) auditRow(ctx context.Context, lib string, p *auth.Principal, action, path, detail string) []any {
 	user := ""
 	if p != nil {
 		user = p.User
@@ -150,22 +162,24 @@ func (s *Store) audit(ctx context.Context, q querier, lib string, p *auth.Princi
 	if a := reqctx.ClientIP(ctx); a.IsValid() {
 		ip = a.String()
 	}
-	_, err := q.ExecContext(ctx, s.q(`INSERT INTO docs_audit (time, library, user_name, ip, action, path, detail) VALUES (?, ?, ?, ?, ?, ?, ?)`),
-		s.nowText(), lib, user, ip, action, path, detail)
-	if err != nil {
-		return fmt.Errorf("docstore: audit: %w", err)
-	}
-	return nil
+	return []any{s.nowText(), lib, user, ip, action, path, detail}
 }
 
 // change appends an outbox event in q.
 func (s *Store) change(ctx context.Context, q querier, kind ChangeKind, lib, path, old string, isDir bool) error {
-	_, err := q.ExecContext(ctx, s.q(`INSERT INTO docs_changes (time, kind, library, path, old_path, is_dir) VALUES (?, ?, ?, ?, ?, ?)`),
-		s.nowText(), string(kind), lib, path, old, isDir)
+	_, err := q.ExecContext(ctx, s.q(`INSERT INTO docs_changes (`+changeCols+`) VALUES (?, ?, ?, ?, ?, ?)`),
+		s.changeRow(kind, lib, path, old, isDir)...)
 	if err != nil {
 		return fmt.Errorf("docstore: change event: %w", err)
 	}
 	return nil
+}
+
+const changeCols = `time, kind, library, path, old_path, is_dir`
+
+// changeRow is the values of a change event, in changeCols order.
+func (s *Store) changeRow(kind ChangeKind, lib, path, old string, isDir bool) []any {
+	return []any{s.nowText(), string(kind), lib, path, old, isDir}
 }
 
 // itemCols are scanned by scanItem, in order.

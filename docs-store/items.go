@@ -204,14 +204,15 @@ func (s *Store) Put(ctx context.Context, p *auth.Principal, lib, path string, r 
 	// them when nothing they read has changed since (prechecked).
 	pool := s.prepared(nil)
 	pre := s.commits.precheck(lib + "\x00" + parentOf(cp) + "\x00" + nameKey(baseOf(cp)))
-	l, _, err := s.access(ctx, pool, p, lib, RoleEditor)
+	// A small body without conditions is read whatever the item at the
+	// path: its check can wait for the committer (putPre.deferred).
+	deferItem := opts.Size >= 0 && opts.Size <= smallBlobMax &&
+		strings.TrimSpace(opts.IfMatch) == "" && strings.TrimSpace(opts.IfNoneMatch) == ""
+	pc, err := s.putPrecheck(ctx, p, lib, cp, opts, deferItem)
 	if err != nil {
 		return Item{}, false, err
 	}
-	preCur, err := s.putCheck(ctx, pool, p, l, cp, opts)
-	if err != nil {
-		return Item{}, false, err
-	}
+	l, preCur := pc.l, pc.cur
 	if err := s.checkQuota(ctx, pool, l, opts.Size); err != nil {
 		return Item{}, false, err
 	}
@@ -252,11 +253,14 @@ func (s *Store) Put(ctx context.Context, p *auth.Principal, lib, path string, r 
 		created bool
 		written Item
 	)
-	err = s.commits.do(ctx, staged, pre, func(ctx context.Context, sqltx *sql.Tx, trusted bool) error {
+	err = s.commits.do(ctx, staged, pre, func(ctx context.Context, sqltx *sql.Tx, w *batchWrites, trusted bool) error {
 		tx := s.prepared(sqltx)
 		cur := preCur
-		// A quota depends on every write to the library: always re-checked.
-		if !trusted || l.quota > 0 {
+		check := func() error {
+			// Read what the jobs before this one in the batch wrote.
+			if err := w.flush(ctx, tx); err != nil {
+				return err
+			}
 			var err error
 			if l, _, err = s.access(ctx, tx, p, lib, RoleEditor); err != nil {
 				return refused(err)
@@ -267,15 +271,37 @@ func (s *Store) Put(ctx context.Context, p *auth.Principal, lib, path string, r 
 			if err := s.checkQuota(ctx, tx, l, n); err != nil {
 				return refused(err)
 			}
+			return nil
+		}
+		switch {
+		case !trusted || l.quota > 0:
+			// A quota depends on every write to the library: always
+			// re-checked.
+			if err := check(); err != nil {
+				return err
+			}
+		case pc.deferred:
+			// The library, folder and locks checked before hold (trusted);
+			// the item and its case twins are read here, where no job of
+			// the batch before this one wrote them (else it would not be
+			// trusted). Anything but a plain write: the full check says.
+			var clash bool
+			var err error
+			if cur, clash, err = s.itemAndTwins(ctx, tx, l, cp); err != nil {
+				return err
+			}
+			if (cur != nil && cur.IsDir) || (cur == nil && clash) ||
+				evalLocks(l, p, opts.LockTokens, cp, locksFor(pc.locks, cp, cur == nil, s.now())) != nil {
+				if err := check(); err != nil {
+					return err
+				}
+			}
 		}
 		created = cur == nil || cur.LockedEmpty
 		if small != nil {
-			if err := s.storeSmall(ctx, tx, small); err != nil {
-				return err
-			}
+			w.addSmall(small)
 		}
-		written, err = s.writeContent(ctx, tx, p, l, cp, cur, hash, n, contentTypeFor(baseOf(cp), opts.ContentType), opts.Modified, "write")
-		return err
+		return s.writeItem(ctx, tx, w, &written, p, l, cp, cur, hash, n, contentTypeFor(baseOf(cp), opts.ContentType), opts.Modified, "write")
 	})
 	if err != nil {
 		return Item{}, false, err
@@ -287,27 +313,51 @@ func (s *Store) Put(ctx context.Context, p *auth.Principal, lib, path string, r 
 // new file, or a new version of cur (whose content becomes a version). It
 // returns the item as written, so that callers need not read it again.
 func (s *Store) writeContent(ctx context.Context, tx querier, p *auth.Principal, l libRow, cp string, cur *Item, hash string, size int64, ctype string, modified time.Time, action string) (Item, error) {
+	var it Item
+	err := s.writeItem(ctx, tx, nil, &it, p, l, cp, cur, hash, size, ctype, modified, action)
+	return it, err
+}
+
+// writeItem is writeContent writing into *it; with w, the new item, its
+// audit record and its change event are added to w (their rows are
+// written, and it.ID set, when w is flushed).
+func (s *Store) writeItem(ctx context.Context, tx querier, w *batchWrites, it *Item, p *auth.Principal, l libRow, cp string, cur *Item, hash string, size int64, ctype string, modified time.Time, action string) error {
 	now := s.nowText()
 	mod := now
 	if !modified.IsZero() {
 		mod = sqldb.FormatTime(modified)
 	}
 	name := baseOf(cp)
-	it := Item{Library: l.name, Path: cp, Name: name, Size: size, ContentType: ctype, Hash: hash,
+	*it = Item{Library: l.name, Path: cp, Name: name, Size: size, ContentType: ctype, Hash: hash,
 		Modified: sqldb.ParseTime(mod), ModifiedBy: p.User, Hidden: isHiddenName(name)}
+	audit := func(detail string) error {
+		if w != nil {
+			w.addAudit(s.auditRow(ctx, l.name, p, action, cp, detail))
+			return nil
+		}
+		return s.audit(ctx, tx, l.name, p, action, cp, detail)
+	}
+	change := func(kind ChangeKind) error {
+		if w != nil {
+			w.addChange(s.changeRow(kind, l.name, cp, "", false))
+			return nil
+		}
+		return s.change(ctx, tx, kind, l.name, cp, "", false)
+	}
 	if cur == nil {
-		// RETURNING: SQLite 3.35+ and PostgreSQL alike.
-		if err := tx.QueryRowContext(ctx, s.q(`INSERT INTO docs_items (library_id, trash, parent, name, path, is_dir, size, content_type, hash, version, created, modified, created_by, modified_by, hidden, locked_empty, name_key)
-			VALUES (?, 0, ?, ?, ?, 0, ?, ?, ?, 1, ?, ?, ?, ?, ?, 0, ?) RETURNING id`),
-			l.id, parentOf(cp), name, cp, size, ctype, hash, now, mod, p.User, p.User, isHiddenName(name), nameKey(name)).Scan(&it.ID); err != nil {
-			return it, fmt.Errorf("docstore: insert %s%s: %w", l.name, cp, err)
+		row := []any{l.id, parentOf(cp), name, cp, size, ctype, hash, now, mod, p.User, p.User, isHiddenName(name), nameKey(name)}
+		if w != nil {
+			w.addItem(row, it)
+		} else if err := tx.QueryRowContext(ctx, s.q(newItemHead+` VALUES `+newItemRow+` RETURNING id`), row...).Scan(&it.ID); err != nil {
+			// RETURNING: SQLite 3.35+ and PostgreSQL alike.
+			return fmt.Errorf("docstore: insert %s%s: %w", l.name, cp, err)
 		}
 		it.Version, it.Created, it.CreatedBy = 1, sqldb.ParseTime(now), p.User
-		it.ETag = etagOf(it)
-		if err := s.audit(ctx, tx, l.name, p, action, cp, fmt.Sprintf("%d bytes", size)); err != nil {
-			return it, err
+		it.ETag = etagOf(*it)
+		if err := audit(fmt.Sprintf("%d bytes", size)); err != nil {
+			return err
 		}
-		return it, s.change(ctx, tx, ChangeCreate, l.name, cp, "", false)
+		return change(ChangeCreate)
 	}
 	version := cur.Version + 1
 	if cur.LockedEmpty {
@@ -316,26 +366,26 @@ func (s *Store) writeContent(ctx context.Context, tx querier, p *auth.Principal,
 	} else {
 		if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO docs_versions (item_id, version, size, hash, content_type, modified, modified_by) VALUES (?, ?, ?, ?, ?, ?, ?)`),
 			cur.ID, cur.Version, cur.Size, cur.Hash, cur.ContentType, sqldb.FormatTime(cur.Modified), cur.ModifiedBy); err != nil {
-			return it, fmt.Errorf("docstore: keep version of %s%s: %w", l.name, cp, err)
+			return fmt.Errorf("docstore: keep version of %s%s: %w", l.name, cp, err)
 		}
 	}
 	if _, err := tx.ExecContext(ctx, s.q(`UPDATE docs_items SET size = ?, content_type = ?, hash = ?, version = ?, modified = ?, modified_by = ?, locked_empty = 0 WHERE id = ?`),
 		size, ctype, hash, version, mod, p.User, cur.ID); err != nil {
-		return it, fmt.Errorf("docstore: update %s%s: %w", l.name, cp, err)
+		return fmt.Errorf("docstore: update %s%s: %w", l.name, cp, err)
 	}
 	it.ID, it.Version, it.Created, it.CreatedBy = cur.ID, version, cur.Created, cur.CreatedBy
-	it.ETag = etagOf(it)
+	it.ETag = etagOf(*it)
 	if err := s.pruneVersions(ctx, tx, l, cur.ID); err != nil {
-		return it, err
+		return err
 	}
-	if err := s.audit(ctx, tx, l.name, p, action, cp, fmt.Sprintf("version %d, %d bytes", version, size)); err != nil {
-		return it, err
+	if err := audit(fmt.Sprintf("version %d, %d bytes", version, size)); err != nil {
+		return err
 	}
 	kind := ChangeUpdate
 	if cur.LockedEmpty {
 		kind = ChangeCreate
 	}
-	return it, s.change(ctx, tx, kind, l.name, cp, "", false)
+	return change(kind)
 }
 
 func (s *Store) pruneVersions(ctx context.Context, tx querier, l libRow, itemID int64) error {

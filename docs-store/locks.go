@@ -102,6 +102,12 @@ func (s *Store) checkLocks(ctx context.Context, q querier, l libRow, p *auth.Pri
 		}
 		set = append(set, sub...)
 	}
+	return evalLocks(l, p, tokens, path, set)
+}
+
+// evalLocks is checkLocks' verdict on the locks set that apply to a write
+// of path.
+func evalLocks(l libRow, p *auth.Principal, tokens []string, path string, set []Lock) error {
 	if len(set) == 0 {
 		return nil
 	}

@@ -144,7 +144,7 @@ func TestBatchWithoutSavepoints(t *testing.T) {
 		t.Fatal(err)
 	}
 	job := func(name string, fail error, beforeWrite bool) *commitJob {
-		return &commitJob{ctx: ctx, done: make(chan struct{}), fn: func(ctx context.Context, tx *sql.Tx, _ bool) error {
+		return &commitJob{ctx: ctx, done: make(chan struct{}), fn: func(ctx context.Context, tx *sql.Tx, _ *batchWrites, _ bool) error {
 			if fail != nil && beforeWrite {
 				return refused(fail)
 			}

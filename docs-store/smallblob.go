@@ -37,7 +37,8 @@ var smallBufPool = sync.Pool{New: func() any { b := make([]byte, smallBlobMax+1)
 
 // smallStaged is a small content read into memory. It implements
 // stagedBlob with nothing to sync or name: the committer's transaction
-// stores it (storeSmall).
+// stores it (batchWrites.addSmall: once per content; the empty content
+// needs no row, openBlob knows it).
 type smallStaged struct {
 	sum  string
 	data []byte
@@ -99,18 +100,6 @@ func readSmall(ctx context.Context, r io.Reader, size int64) (small *smallStaged
 	}
 	sum := sha256.Sum256(buf[:got])
 	return &smallStaged{sum: hex.EncodeToString(sum[:]), data: buf[:got], buf: bp}, nil, int64(got), nil
-}
-
-// storeSmall keeps b in tx, once per content. The empty content needs no
-// row (openBlob knows it).
-func (s *Store) storeSmall(ctx context.Context, tx querier, b *smallStaged) error {
-	if b.sum == emptyHash {
-		return nil
-	}
-	if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO docs_small_blobs (hash, data) VALUES (?, ?) ON CONFLICT (hash) DO NOTHING`), b.sum, b.data); err != nil {
-		return fmt.Errorf("docstore: store small content: %w", err)
-	}
-	return nil
 }
 
 // smallContent is a small content read from the database.

@@ -29,6 +29,8 @@ type Store struct {
 	// commits batches Put's transactions (see commit.go).
 	commits *committer
 	stmts   stmtCache
+	// checks keeps what Put checks besides the item (checkcache.go).
+	checks checkCache
 	// afterPrecheck, for tests, runs between Put's checks and its commit.
 	afterPrecheck func()
 }

@@ -20,6 +20,7 @@ import (
 	"net"
 	"net/http"
 	_ "net/http/pprof"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -46,6 +47,7 @@ var (
 	flagRuns   = flag.Int("runs", 5, "PROPFIND repetitions (the median is reported)")
 	flagRounds = flag.Int("rounds", 3, "rounds of the PUT, GET and 4 KiB PUT phases, Kaz and Apache alternated (medians reported)")
 	flagKeep   = flag.Bool("keep", false, "keep the temporary folder")
+	flagProf   = flag.String("kaz-profile", "", "write a CPU profile of the Kaz server during its 4 KiB PUTs of the last round to this file")
 )
 
 const benchUser, benchPass = "bench", "bench-secret"
@@ -247,6 +249,9 @@ func startKaz(ctx context.Context, tmp string) (*target, func(), error) {
 		return nil, nil, err
 	}
 	cmd := exec.CommandContext(ctx, exe, "-serve-kaz", dir)
+	if *flagProf != "" {
+		cmd.Env = append(os.Environ(), "KAZ_BENCH_PPROF=1")
+	}
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		return nil, nil, err
@@ -606,6 +611,11 @@ func smallPuts(t *target, round int) (float64, error) {
 		return 0, err
 	}
 	body := bytes.Repeat([]byte("k"), 4096)
+	var profiled chan error
+	if *flagProf != "" && t.name == "Kaz" && round == max(1, *flagRounds)-1 {
+		profiled = make(chan error, 1)
+		go func() { profiled <- profileKaz(t, *flagProf) }()
+	}
 	start := time.Now()
 	err := parallel(*flagPar, *flagSmall, func(i int) error {
 		b := append([]byte(strconv.Itoa(i)), body[:4096-len(strconv.Itoa(i))]...)
@@ -614,5 +624,38 @@ func smallPuts(t *target, round int) (float64, error) {
 	if err != nil {
 		return 0, err
 	}
-	return float64(*flagSmall) / time.Since(start).Seconds(), nil
+	rate := float64(*flagSmall) / time.Since(start).Seconds()
+	if profiled != nil {
+		if err := <-profiled; err != nil {
+			return 0, fmt.Errorf("profile: %w", err)
+		}
+	}
+	return rate, nil
+}
+
+// profileKaz writes a CPU profile of the Kaz child (started with
+// KAZ_BENCH_PPROF=1) to file, for about the time the small PUTs take:
+// -small 12000 keeps them busy for the 3 seconds profiled.
+func profileKaz(t *target, file string) error {
+	u, err := url.Parse(t.base)
+	if err != nil {
+		return err
+	}
+	res, err := http.Get("http://" + u.Host + "/debug/pprof/profile?seconds=3")
+	if err != nil {
+		return err
+	}
+	defer res.Body.Close()
+	if res.StatusCode != 200 {
+		return fmt.Errorf("status %d", res.StatusCode)
+	}
+	f, err := os.Create(file)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(f, res.Body); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
