@@ -43,7 +43,7 @@ func (p Parsed) Empty() bool {
 
 // Parse splits what an agent typed into terms: "quoted words" form a
 // phrase, -word excludes, and the last bare word is also a prefix unless
-// followed by a space. Punctuation other than quotes, leading minus and
+// followed by a space, as is any word ending with a star (fich*). Punctuation other than quotes, leading minus and
 // characters inside words is treated as a separator. Parse never fails:
 // any input gives a (possibly empty) query.
 func Parse(s string) Parsed {
@@ -108,10 +108,13 @@ func Parse(s string) Parsed {
 		chunk := s[i:j]
 		i = j
 		ws := words(chunk)
-		atEnd := j == len(s)
+		// A word is a prefix when the agent may still be typing it (last,
+		// no space after it) or asks for it with a final star (fich*), as
+		// in SharePoint and FTS5.
+		prefix := j == len(s) || strings.HasSuffix(chunk, "*")
 		for k, w := range ws {
 			t := Term{Text: w, Exclude: exclude}
-			if atEnd && !exclude && k == len(ws)-1 {
+			if prefix && !exclude && k == len(ws)-1 {
 				t.Prefix = true
 			}
 			if len(ws) > 1 && k == 0 && exclude {

@@ -27,6 +27,9 @@ func TestParseSplitsPhrasesExclusionsAndPrefix(t *testing.T) {
 		{`-`, nil},
 		{`""`, nil},
 		{`C++ !!`, []Term{{Text: "C"}}},
+		{`fich* option `, []Term{{Text: "fich", Prefix: true}, {Text: "option"}}},
+		{`note -brouil* `, []Term{{Text: "note"}, {Text: "brouil", Exclude: true}}},
+		{`l'ag*`, []Term{{Text: "l"}, {Text: "ag", Prefix: true}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {

@@ -9,7 +9,13 @@
 // exactly, as a prefix when it is being typed (the last word without a
 // space after it) or long (8+ letters: télétravail finds
 // télétravailleurs), and — only when nothing matches otherwise — with one
-// typo for words of 5+ letters. The analyzer (fastanalysis.go) gives
+// typo for words of 5+ letters. Words are searched in one field, "match"
+// (text, name, title and author: index format 2, format.go, which also
+// upgrades older shards on Open); words in the name or title rank higher
+// through optional clauses. A query of plain words ranked by relevance,
+// with or without facets, runs on the segments' postings directly
+// (fastpath.go, fastfacets.go), scored as Bleve would; other queries go
+// through Bleve's searchers. The analyzer (fastanalysis.go) gives
 // Bleve's tokens faster. The index keeps no term vectors (match.go):
 // phrases are checked on the stored text of the documents holding all
 // their words, and snippets are cut by Kaz (snippet.go) from the stored

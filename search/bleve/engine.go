@@ -41,7 +41,13 @@ const (
 	fType     = "type"
 	fSize     = "size"
 	fModified = "modified"
-	fContent  = "content"
+	fContent  = "content" // stored only (snippets, phrases)
+	// fMatch is the one field words are looked for in: the text, the
+	// name, the title and the author together (format 2, see format.go).
+	// A word of the query is then one term search instead of a
+	// disjunction over three fields; the name and the title still rank
+	// higher through optional clauses on fName and fMeta.
+	fMatch = "match"
 )
 
 // Engine is the embedded search engine, one Bleve index per library.
@@ -55,6 +61,10 @@ type Engine struct {
 	shards map[string]bleve.Index // by library
 	closed bool
 	lock   *os.File // held while open: see lockDir
+	// noFastPath makes every search go through Bleve's searchers (tests
+	// compare both; see fastpath.go).
+	noFastPath bool
+	values     valueCache // facet values of segments, for the fast path
 }
 
 // ErrInUse is returned by Open when another process (a running server)
@@ -81,10 +91,16 @@ func Open(ctx context.Context, dir string, log *slog.Logger) (*Engine, error) {
 	if e.lock, err = lockDir(dir); err != nil {
 		return nil, err
 	}
+	if err := recoverRebuilds(dir); err != nil {
+		e.Close()
+		return nil, err
+	}
 	entries, err := os.ReadDir(dir)
 	if err != nil {
+		e.Close()
 		return nil, fmt.Errorf("bleve: list %s: %w", dir, err)
 	}
+	found := map[string]string{} // folder → library
 	for _, ent := range entries {
 		if !ent.IsDir() {
 			continue
@@ -94,12 +110,19 @@ func Open(ctx context.Context, dir string, log *slog.Logger) (*Engine, error) {
 		if err != nil {
 			continue // an unfinished shard; it is recreated on first write
 		}
+		found[p] = string(lib)
+	}
+	if err := e.upgradeShards(ctx, dir, found); err != nil {
+		e.Close()
+		return nil, err
+	}
+	for p, lib := range found {
 		idx, err := bleve.OpenUsing(filepath.Join(p, "index"), shardConfig())
 		if err != nil {
 			e.Close()
 			return nil, fmt.Errorf("bleve: open shard of %q (is another Kaz process using %s?): %w", lib, dir, err)
 		}
-		e.shards[string(lib)] = idx
+		e.shards[lib] = idx
 	}
 	return e, nil
 }
@@ -150,7 +173,11 @@ func newMapping() (*mapping.IndexMappingImpl, error) {
 	mod.Store, mod.DocValues, mod.IncludeInAll = true, true, false
 	doc.AddFieldMappingsAt(fModified, mod)
 	// No term vectors: snippets and phrases use the stored text (match.go).
-	doc.AddFieldMappingsAt(fContent, text(true, false))
+	// The text is searched through fMatch, so it is stored, not indexed.
+	content := text(true, false)
+	content.Index = false
+	doc.AddFieldMappingsAt(fContent, content)
+	doc.AddFieldMappingsAt(fMatch, text(false, false))
 	m.DefaultMapping = doc
 	m.StoreDynamic = false
 	m.IndexDynamic = false
@@ -222,6 +249,11 @@ func (e *Engine) shard(lib string, create bool) (bleve.Index, error) {
 	if err != nil {
 		return nil, fmt.Errorf("bleve: create shard of %q: %w", lib, err)
 	}
+	// The format first: the library file marks a complete shard.
+	if err := writeFormat(p); err != nil {
+		idx.Close()
+		return nil, fmt.Errorf("bleve: create shard: %w", err)
+	}
 	if err := os.WriteFile(filepath.Join(p, "library"), []byte(lib), 0o600); err != nil {
 		idx.Close()
 		return nil, fmt.Errorf("bleve: create shard: %w", err)
@@ -242,6 +274,9 @@ func (e *Engine) Close() error {
 		}
 	}
 	e.shards = map[string]bleve.Index{}
+	e.values.mu.Lock()
+	e.values.m, e.values.docs = nil, 0
+	e.values.mu.Unlock()
 	if e.lock != nil {
 		errs = append(errs, e.lock.Close()) // releases the lock
 		e.lock = nil
@@ -266,9 +301,11 @@ func docFields(d *search.Document) map[string]interface{} {
 	if d.Author != "" {
 		m[fAuthor] = d.Author
 	}
-	if meta := strings.TrimSpace(d.Title + " " + d.Author); meta != "" {
+	meta := strings.TrimSpace(d.Title + " " + d.Author)
+	if meta != "" {
 		m[fMeta] = meta
 	}
+	m[fMatch] = matchText(d.Content, d.Name, meta)
 	return m
 }
 
@@ -379,6 +416,7 @@ func (e *Engine) dropLibrary(lib string) error {
 	if idx, ok := e.shards[lib]; ok {
 		idx.Close()
 		delete(e.shards, lib)
+		e.values.forget(idx)
 	}
 	if err := os.RemoveAll(filepath.Join(e.dir, shardDir(lib))); err != nil {
 		return fmt.Errorf("bleve: drop %q: %w", lib, err)
@@ -416,60 +454,111 @@ func boost(q query.BoostableQuery, b float64) query.Query {
 	return q.(query.Query)
 }
 
-// wordQuery matches one token in content, name, title and author:
-// exactly; as a prefix for long words (télétravail finds
+// matchText is what fMatch indexes: the text, the name and the meta data
+// (title and author), each on its own line.
+func matchText(content, name, meta string) string {
+	return content + "\n" + name + "\n" + meta
+}
+
+// wordQuery matches one token in fMatch (the text, name, title and
+// author): exactly; as a prefix for long words (télétravail finds
 // télétravailleurs) or the word being typed; and, when fuzzy is set, with
-// one typo for words of 5+ letters.
-func wordQuery(tok, raw string, prefix, fuzzy bool) query.Query {
-	var qs []query.Query
+// one typo for words of 5+ letters. A plain word is one term search.
+//
+// should holds optional clauses that rank documents higher when the word
+// is in their name or title/author, as the former per-field boosts did
+// (name 4, title/author 2, text 1): they only add to the score of the
+// documents must matches.
+//
+// ext, when not nil, lists the longer words of the index starting with a
+// finished long word (see shardSet.extensions).
+func wordQuery(tok, raw, long string, prefix, fuzzy bool, ext func(string) ([]string, bool)) (must query.Query, should []query.Query) {
 	n := utf8.RuneCountInString(raw)
+	tq := bleve.NewTermQuery(tok)
+	tq.SetField(fMatch)
+	qs := []query.Query{tq}
+	if fuzzy && n >= 5 {
+		fq := bleve.NewFuzzyQuery(tok)
+		fq.SetField(fMatch)
+		fq.SetFuzziness(1)
+		qs = append(qs, boost(fq, 0.3))
+	}
+	// Long words also match as prefixes of longer words of the same
+	// family (télétravail → télétravailleurs, which light stemming keeps
+	// apart): the indexed words that start with the word as typed (long,
+	// see longPrefix) followed by letters. The word being typed matches
+	// as a prefix from two letters.
+	typing := prefix && n >= 2
+	if !typing && n >= minLongWord && ext != nil {
+		// The longer words are known (read from the dictionaries):
+		// usually none, and the word stays one term search.
+		words, ok := ext(long)
+		if ok {
+			for _, w := range words {
+				tq := bleve.NewTermQuery(w)
+				tq.SetField(fMatch)
+				qs = append(qs, boost(tq, 0.5))
+			}
+		} else {
+			pq := bleve.NewPrefixQuery(long)
+			pq.SetField(fMatch)
+			qs = append(qs, boost(pq, 0.5))
+		}
+	} else if typing || n >= minLongWord {
+		start := tok
+		if !typing {
+			start = long // as the matcher marks it
+		}
+		pq := bleve.NewPrefixQuery(start)
+		pq.SetField(fMatch)
+		qs = append(qs, boost(pq, 0.5))
+		if typing && raw != tok {
+			pq := bleve.NewPrefixQuery(raw)
+			pq.SetField(fMatch)
+			qs = append(qs, boost(pq, 0.5))
+		}
+	}
+	if len(qs) == 1 {
+		must = tq
+	} else {
+		must = bleve.NewDisjunctionQuery(qs...)
+	}
 	for _, f := range []struct {
 		name string
 		w    float64
-	}{{fContent, 1}, {fName, 4}, {fMeta, 2}} {
+	}{{fName, 3}, {fMeta, 1}} {
 		tq := bleve.NewTermQuery(tok)
 		tq.SetField(f.name)
-		qs = append(qs, boost(tq, f.w))
-		if f.name == fMeta {
-			continue
-		}
-		if fuzzy && n >= 5 {
-			fq := bleve.NewFuzzyQuery(tok)
-			fq.SetField(f.name)
-			fq.SetFuzziness(1)
-			qs = append(qs, boost(fq, f.w*0.3))
-		}
-		// Long words also match as prefixes of longer words of the same
-		// family (télétravail → télétravailleurs, which light stemming
-		// keeps apart); the word being typed matches as a prefix from two
-		// letters.
-		if (prefix && n >= 2) || (n >= minLongWord && f.name == fContent) {
-			pq := bleve.NewPrefixQuery(tok)
-			pq.SetField(f.name)
-			qs = append(qs, boost(pq, f.w*0.5))
-			if prefix && raw != tok && utf8.RuneCountInString(raw) >= 2 {
-				pq := bleve.NewPrefixQuery(raw)
-				pq.SetField(f.name)
-				qs = append(qs, boost(pq, f.w*0.5))
-			}
-		}
+		should = append(should, boost(tq, f.w))
 	}
-	return bleve.NewDisjunctionQuery(qs...)
+	if typing {
+		pq := bleve.NewPrefixQuery(tok)
+		pq.SetField(fName)
+		should = append(should, boost(pq, 1.5))
+	}
+	return must, should
+}
+
+// longPrefix is what a finished long word matches as a prefix: the word
+// as typed, folded (raw), when it is one token — "utilisateur" finds
+// "utilisateurs-relais" but not "utilisant", which share the stem
+// "utilis" —; the stem when the term has several tokens.
+func longPrefix(tok, raw string, ntoks int) string {
+	if ntoks == 1 && raw != "" {
+		return raw
+	}
+	return tok
 }
 
 // minLongWord is the length from which a finished word also matches as a
 // prefix.
 const minLongWord = 8
 
-// exactQuery matches a token exactly in any text field (for exclusions).
+// exactQuery matches a token exactly in the text, name, title or author.
 func exactQuery(tok string) query.Query {
-	var qs []query.Query
-	for _, f := range []string{fContent, fName, fMeta} {
-		tq := bleve.NewTermQuery(tok)
-		tq.SetField(f)
-		qs = append(qs, tq)
-	}
-	return bleve.NewDisjunctionQuery(qs...)
+	tq := bleve.NewTermQuery(tok)
+	tq.SetField(fMatch)
+	return tq
 }
 
 // phraseQuery matches the documents found to hold a phrase (ids, from
@@ -489,8 +578,11 @@ func phraseQuery(toks, ids []string) query.Query {
 // query, including the library restriction (security trimming). phrases
 // holds the documents of each phrase of two words or more (see
 // Engine.phrases). It returns nil when the query can match nothing.
-func (e *Engine) buildQuery(q *search.Query, p search.Parsed, phrases map[string][]string, textOnlyNames, fuzzy bool) query.Query {
-	var must, mustNot []query.Query
+//
+// ext (may be nil) lists the longer words of the index that start with a
+// finished long word.
+func (e *Engine) buildQuery(q *search.Query, p search.Parsed, phrases map[string][]string, textOnlyNames, fuzzy bool, ext func(string) ([]string, bool)) query.Query {
+	var must, should, mustNot []query.Query
 	for _, t := range p.Terms {
 		toks := e.tokens(t.Text)
 		if len(toks) == 0 {
@@ -523,7 +615,9 @@ func (e *Engine) buildQuery(q *search.Query, p search.Parsed, phrases map[string
 				if textOnlyNames {
 					must = append(must, nameQuery(tok, raw, t.Prefix && i == len(toks)-1))
 				} else {
-					must = append(must, wordQuery(tok, raw, t.Prefix && i == len(toks)-1, fuzzy))
+					m, sh := wordQuery(tok, raw, longPrefix(tok, raw, len(toks)), t.Prefix && i == len(toks)-1, fuzzy, ext)
+					must = append(must, m)
+					should = append(should, sh...)
 				}
 			}
 		}
@@ -555,6 +649,9 @@ func (e *Engine) buildQuery(q *search.Query, p search.Parsed, phrases map[string
 	}
 	bq := bleve.NewBooleanQuery()
 	bq.AddMust(must...)
+	if len(should) > 0 {
+		bq.AddShould(should...) // optional: they only rank
+	}
 	if len(mustNot) > 0 {
 		bq.AddMustNot(mustNot...)
 	}
@@ -648,7 +745,7 @@ func hasLongWord(text string) bool {
 
 func (e *Engine) run(ctx context.Context, shards shardSet, qp *search.Query, p search.Parsed, phrases map[string][]string, offset int, fuzzy bool) (*bleve.SearchResult, error) {
 	q := *qp
-	bq := e.buildQuery(&q, p, phrases, false, fuzzy)
+	bq := e.buildQuery(&q, p, phrases, false, fuzzy, shards.extensions(ctx))
 	if bq == nil {
 		return nil, nil
 	}
@@ -680,7 +777,13 @@ func (e *Engine) run(ctx context.Context, shards shardSet, qp *search.Query, p s
 		}
 		req.AddFacet(search.FacetModified, df)
 	}
-	sr, err := shards.search(ctx, req)
+	var fast *fastPlan
+	if !e.noFastPath && q.SortOrder() == search.SortRelevance {
+		if fast = planFast(bq); fast != nil {
+			fast.values = &e.values
+		}
+	}
+	sr, err := shards.search(ctx, req, fast)
 	if err != nil {
 		return nil, fmt.Errorf("bleve: search: %w", err)
 	}
@@ -702,7 +805,7 @@ func loadPage(ctx context.Context, shards shardSet, sr *bleve.SearchResult) erro
 	req := bleve.NewSearchRequestOptions(bleve.NewDocIDQuery(ids), len(ids), 0, false)
 	req.Fields = storedFieldsWithContent
 	req.Score = "none"
-	page, err := shards.search(ctx, req)
+	page, err := shards.search(ctx, req, nil)
 	if err != nil {
 		return fmt.Errorf("bleve: load results: %w", err)
 	}
@@ -728,7 +831,24 @@ func (e *Engine) result(qp *search.Query, sr *bleve.SearchResult, offset int, fu
 	if len(sr.Hits) > 0 && q.Text != "" {
 		m = e.newMatcher(q.Text, fuzzy)
 	}
-	for _, h := range sr.Hits {
+	// Snippets (the page's texts analyzed again) are cut on every core.
+	snippets := make([]string, len(sr.Hits))
+	var wg sync.WaitGroup
+	workers := min(len(sr.Hits), max(1, runtime.GOMAXPROCS(0)))
+	for w := range workers {
+		wg.Go(func() {
+			for i := w; i < len(sr.Hits); i += workers {
+				content := str(sr.Hits[i].Fields[fContent])
+				var locs bsearch.TermLocationMap
+				if m != nil {
+					locs = m.locations(e.text, content)
+				}
+				snippets[i] = snippet(content, locs)
+			}
+		})
+	}
+	wg.Wait()
+	for i, h := range sr.Hits {
 		hit := search.Hit{
 			Library: str(h.Fields[fLibrary]),
 			Path:    str(h.Fields[fPath]),
@@ -742,12 +862,7 @@ func (e *Engine) result(qp *search.Query, sr *bleve.SearchResult, offset int, fu
 		if s := str(h.Fields[fModified]); s != "" {
 			hit.Modified, _ = time.Parse(time.RFC3339Nano, s)
 		}
-		content := str(h.Fields[fContent])
-		var locs bsearch.TermLocationMap
-		if m != nil {
-			locs = m.locations(e.text, content)
-		}
-		if sn := snippet(content, locs); sn != "" {
+		if sn := snippets[i]; sn != "" {
 			hit.Snippet = sn
 		} else if t := str(h.Fields[fTitle]); t != "" {
 			hit.Snippet = htmlEscape(t)
@@ -805,13 +920,13 @@ func (e *Engine) Suggest(ctx context.Context, libraries []string, prefix string,
 	if err != nil {
 		return nil, err
 	}
-	bq := e.buildQuery(&q, p, phrases, true, true)
+	bq := e.buildQuery(&q, p, phrases, true, true, nil)
 	if bq == nil {
 		return out, nil
 	}
 	req := bleve.NewSearchRequestOptions(bq, limit, 0, false)
 	req.Fields = []string{fLibrary, fPath, fName}
-	sr, err := shards.search(ctx, req)
+	sr, err := shards.search(ctx, req, nil)
 	if err != nil {
 		return nil, fmt.Errorf("bleve: suggest: %w", err)
 	}

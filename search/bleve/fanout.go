@@ -2,10 +2,12 @@ package bleve
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"sort"
 	"strings"
 	"sync"
+	"unicode"
 
 	"github.com/blevesearch/bleve/v2"
 	bsearch "github.com/blevesearch/bleve/v2/search"
@@ -37,8 +39,9 @@ func (e *Engine) searchSet(libs []string) shardSet {
 }
 
 // search runs req (sorted by score, or by one field then score) on every
-// shard and returns the merged page req.From, req.Size.
-func (s shardSet) search(ctx context.Context, req *bleve.SearchRequest) (*bleve.SearchResult, error) {
+// shard and returns the merged page req.From, req.Size. fast, when not
+// nil, is req's query as a plain query the fast path runs (fastpath.go).
+func (s shardSet) search(ctx context.Context, req *bleve.SearchRequest, fast *fastPlan) (*bleve.SearchResult, error) {
 	from, size := req.From, req.Size
 	results := make([]*bleve.SearchResult, len(s))
 	errs := make([]error, len(s))
@@ -50,7 +53,19 @@ func (s shardSet) search(ctx context.Context, req *bleve.SearchRequest) (*bleve.
 		if len(s) == 1 {
 			child.From, child.Size = from, size
 		}
-		wg.Go(func() { results[i], errs[i] = idx.SearchInContext(ctx, &child) })
+		wg.Go(func() {
+			if fast != nil {
+				results[i], errs[i] = searchFast(ctx, idx, fast, child.From, child.Size, child.Facets)
+				if errs[i] == nil {
+					results[i].Request = &child
+					return
+				}
+				if !errors.Is(errs[i], errNoFastPath) {
+					return
+				}
+			}
+			results[i], errs[i] = idx.SearchInContext(ctx, &child)
+		})
 	}
 	wg.Wait()
 	var sr *bleve.SearchResult
@@ -117,4 +132,62 @@ func sortKey(h *bsearch.DocumentMatch) string {
 		return ""
 	}
 	return h.Sort[0]
+}
+
+// maxExtensions bounds the longer words a finished long word is expanded
+// to as separate term searches; beyond it a prefix search is used.
+const maxExtensions = 32
+
+// extensions returns a function listing the words of fMatch, in any shard
+// of s, that are tok followed by letters (not "fichier1"); ok is false when there are
+// more than maxExtensions (or a dictionary could not be read). A long
+// word with no longer word in the index (the usual case) is then one term
+// search, not a prefix search merged with it.
+func (s shardSet) extensions(ctx context.Context) func(tok string) ([]string, bool) {
+	return func(tok string) ([]string, bool) {
+		seen := map[string]bool{}
+		var out []string
+		for _, idx := range s {
+			if ctx.Err() != nil {
+				return nil, false
+			}
+			d, err := idx.FieldDictPrefix(fMatch, []byte(tok))
+			if err != nil {
+				return nil, false
+			}
+			for {
+				e, err := d.Next()
+				if err != nil {
+					d.Close()
+					return nil, false
+				}
+				if e == nil {
+					break
+				}
+				if e.Term == tok || seen[e.Term] || !lettersOnly(e.Term[len(tok):]) {
+					continue
+				}
+				if len(out) == maxExtensions {
+					d.Close()
+					return nil, false
+				}
+				seen[e.Term] = true
+				out = append(out, e.Term)
+			}
+			if err := d.Close(); err != nil {
+				return nil, false
+			}
+		}
+		sort.Strings(out)
+		return out, true
+	}
+}
+
+func lettersOnly(s string) bool {
+	for _, r := range s {
+		if !unicode.IsLetter(r) {
+			return false
+		}
+	}
+	return true
 }

@@ -87,17 +87,16 @@ var phraseFields = []string{fContent, fName, fTitle, fAuthor}
 // phraseDocs returns the ids of the documents of scope that contain p in
 // their text, name or meta data.
 func (e *Engine) phraseDocs(ctx context.Context, scope []string, p phrase) ([]string, error) {
-	var cands []query.Query
-	for _, f := range []string{fContent, fName, fMeta} {
-		var qs []query.Query
-		for _, t := range dedupeStrings(p.terms) {
-			tq := bleve.NewTermQuery(t)
-			tq.SetField(f)
-			qs = append(qs, tq)
-		}
-		cands = append(cands, bleve.NewConjunctionQuery(qs...))
+	// Candidates: the documents with every word of the phrase somewhere
+	// in their text, name, title or author (fMatch); hasPhrase checks each
+	// field.
+	var qs []query.Query
+	for _, t := range dedupeStrings(p.terms) {
+		tq := bleve.NewTermQuery(t)
+		tq.SetField(fMatch)
+		qs = append(qs, tq)
 	}
-	cand := bleve.NewDisjunctionQuery(cands...)
+	cand := bleve.NewConjunctionQuery(qs...)
 	var mu sync.Mutex
 	var ids []string
 	g, gctx := errgroup.WithContext(ctx)
@@ -244,11 +243,14 @@ func (e *Engine) newMatcher(text string, fuzzy bool) *matcher {
 		for i, tok := range toks {
 			w := wordMatch{term: tok, fuzzy: fuzzy && n >= 5}
 			prefix := t.Prefix && i == len(toks)-1
-			if (prefix && n >= 2) || n >= minLongWord {
+			switch {
+			case prefix && n >= 2:
 				w.prefixes = append(w.prefixes, tok)
-				if prefix && raw != tok {
+				if raw != tok {
 					w.prefixes = append(w.prefixes, raw)
 				}
+			case n >= minLongWord:
+				w.prefixes = append(w.prefixes, longPrefix(tok, raw, len(toks)))
 			}
 			m.words = append(m.words, w)
 		}
