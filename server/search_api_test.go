@@ -127,6 +127,15 @@ func TestSearchAPIFindsAccentlessAndTrimsToReadableLibraries(t *testing.T) {
 			t.Error("the library facet shows a library the agent cannot read")
 		}
 	}
+	// A finished short word is a word; fich* asks for the words starting so.
+	call(t, s, agentRH, "GET", "/api/search?q="+url.QueryEscape("char "), &res)
+	if res.Total != 0 {
+		t.Errorf("'char ' (a finished word) found %d documents, want 0", res.Total)
+	}
+	call(t, s, agentRH, "GET", "/api/search?q="+url.QueryEscape("char* "), &res)
+	if res.Total != 1 {
+		t.Errorf("'char* ' found %d documents, want the charter", res.Total)
+	}
 	// The direction can read both; asking for an unreadable library gives nothing.
 	call(t, s, director, "GET", "/api/search?q=teletravail", &res)
 	if res.Total != 2 {

@@ -19,7 +19,8 @@ const t = translator({
     modified: 'date de modification',
     results: '{n} résultat(s)',
     none: 'Aucun document ne correspond. Essayez un autre mot, ou retirez des filtres.',
-    empty: 'Tapez un ou plusieurs mots. Les accents et majuscules sont facultatifs ; "guillemets" pour une expression exacte ; -mot pour exclure.',
+    empty: 'Tapez un ou plusieurs mots. Les accents et majuscules sont facultatifs ; "guillemets" pour une expression exacte ; -mot pour exclure ; fich* pour les mots qui commencent ainsi.',
+    hint: 'Accents et majuscules facultatifs · "expression exacte" · -mot pour exclure · fich* pour fichier, fichiers…',
     more: 'Plus de résultats',
     loading: 'Recherche en cours…',
     facet_library: 'Bibliothèque',
@@ -44,7 +45,8 @@ const t = translator({
     modified: 'last modified',
     results: '{n} result(s)',
     none: 'No document matches. Try another word, or remove filters.',
-    empty: 'Type one or more words. Accents and capitals are optional; "quotes" for an exact phrase; -word to exclude.',
+    empty: 'Type one or more words. Accents and capitals are optional; "quotes" for an exact phrase; -word to exclude; fich* for words starting so.',
+    hint: 'Accents and capitals optional · "exact phrase" · -word to exclude · fich* for fichier, fichiers…',
     more: 'More results',
     loading: 'Searching…',
     facet_library: 'Library',
@@ -82,13 +84,13 @@ export async function render(root, ctx) {
   loadSearchCSS();
   clear(root);
   const input = el('input', {type: 'search', name: 'q', id: 'search-q', value: params.q || '', placeholder: t('placeholder'),
-    autocomplete: 'off', 'data-testid': 'search-input'});
+    autocomplete: 'off', 'aria-describedby': 'search-q-hint', 'data-testid': 'search-input'});
   const sortSel = el('select', {id: 'search-sort', 'data-testid': 'search-sort'},
     el('option', {value: 'relevance'}, t('relevance')),
     el('option', {value: 'modified'}, t('modified')));
   sortSel.value = params.sort === 'modified' ? 'modified' : 'relevance';
   const form = el('form', {class: 'form search-form', role: 'search', 'data-testid': 'search-form'},
-    el('div', {class: 'field'}, el('label', {for: 'search-q'}, t('label')), input),
+    el('div', {class: 'field'}, el('label', {for: 'search-q'}, t('label')), input, el('span', {class: 'hint', id: 'search-q-hint'}, t('hint'))),
     el('div', {class: 'field field-inline'}, el('label', {for: 'search-sort'}, t('sort')), sortSel),
     el('div', {class: 'form-actions'}, el('button', {type: 'submit', class: 'btn btn-primary', 'data-testid': 'search-submit'}, t('submit'))));
   const status = el('p', {class: 'muted', role: 'status', 'aria-live': 'polite', 'data-testid': 'search-status'});
@@ -113,7 +115,10 @@ export async function render(root, ctx) {
   }
 
   const query = new URLSearchParams();
-  if (params.q) query.set('q', params.q);
+  // A submitted search is made of finished words (the last one is not
+  // taken as the start of a longer word, as in the suggestions while
+  // typing); fich* asks for words starting so.
+  if (params.q) query.set('q', /\s$/.test(params.q) ? params.q : `${params.q} `);
   for (const k of ['library', 'type', 'author']) if (params[k]) query.set(k, params[k]);
   if (params.modified && RANGES[params.modified]) query.set('modified_after', since(RANGES[params.modified]));
   if (params.sort === 'modified') query.set('sort', 'modified');
