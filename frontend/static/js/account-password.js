@@ -7,7 +7,7 @@
 
 import {api as defaultApi} from './api.js';
 import {translator} from './i18n.js';
-import {el, clear, notify} from './ui.js';
+import {el, clear, notify, field} from './ui.js';
 
 const t = translator({
   fr: {
@@ -36,11 +36,6 @@ const t = translator({
   },
 });
 
-function field(id, label, input, hint) {
-  input.id = id;
-  if (hint) input.setAttribute('aria-describedby', `${id}-hint`);
-  return el('div', {class: 'field'}, el('label', {for: id}, label), input, hint ? el('span', {class: 'hint', id: `${id}-hint`}, hint) : null);
-}
 
 /** renderPassword draws the password box into box. */
 export async function renderPassword(box, ctx = {}) {

@@ -60,6 +60,16 @@ export function svgIcon(paths, cls) {
   return svg;
 }
 
+/**
+ * field wraps a form control with its label and an optional hint (linked by
+ * aria-describedby): field('f-name', 'Nom', input, 'Lettres et chiffres').
+ */
+export function field(id, label, input, hint) {
+  input.id = id;
+  if (hint) input.setAttribute('aria-describedby', `${id}-hint`);
+  return el('div', {class: 'field'}, el('label', {for: id}, label), input, hint ? el('span', {class: 'hint', id: `${id}-hint`}, hint) : null);
+}
+
 /** clear removes every child of node and returns it. */
 export function clear(node) {
   while (node.firstChild) node.removeChild(node.firstChild);

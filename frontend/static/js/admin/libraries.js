@@ -5,7 +5,7 @@
 // POST/DELETE /api/admin/libraries/{lib}/grants.
 
 import {translator, formatSize} from '../i18n.js';
-import {el, clear, heading, errorBanner, notify, confirmDialog} from '../ui.js';
+import {el, clear, heading, errorBanner, notify, confirmDialog, field} from '../ui.js';
 
 const t = translator({
   fr: {
@@ -43,11 +43,6 @@ const t = translator({
 const enc = encodeURIComponent;
 const split = (s) => s.split(',').map((x) => x.trim()).filter(Boolean);
 
-function field(id, label, hint, input) {
-  input.id = id;
-  if (hint) input.setAttribute('aria-describedby', `${id}-hint`);
-  return el('div', {class: 'field'}, el('label', {for: id}, label), input, hint ? el('span', {class: 'hint', id: `${id}-hint`}, hint) : null);
-}
 
 /** render draws the page. */
 export async function render(root, ctx) {
@@ -62,12 +57,12 @@ export async function render(root, ctx) {
   const listHost = el('div', {'data-testid': 'admin-libraries-list'});
   const form = el('form', {class: 'form card', 'data-testid': 'lib-create-form'},
     el('h2', {}, t('create')),
-    field('al-name', t('name'), t('name_hint'), name),
-    field('al-desc', t('description'), '', desc),
-    field('al-quota', t('quota'), t('quota_hint'), quota),
-    field('al-owners', t('owners'), t('subjects_hint'), owners),
-    field('al-editors', t('editors'), '', editors),
-    field('al-readers', t('readers'), '', readers),
+    field('al-name', t('name'), name, t('name_hint')),
+    field('al-desc', t('description'), desc, ''),
+    field('al-quota', t('quota'), quota, t('quota_hint')),
+    field('al-owners', t('owners'), owners, t('subjects_hint')),
+    field('al-editors', t('editors'), editors, ''),
+    field('al-readers', t('readers'), readers, ''),
     el('div', {class: 'form-actions'}, el('button', {type: 'submit', class: 'btn btn-primary', 'data-testid': 'lib-create'}, t('submit'))));
   form.addEventListener('submit', async (e) => {
     e.preventDefault();

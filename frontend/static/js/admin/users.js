@@ -6,7 +6,7 @@
 // identity provider, accounts come from it: only disable/enable remain.
 
 import {translator, formatDate} from '../i18n.js';
-import {el, clear, heading, errorBanner, notify, confirmDialog, copyButton} from '../ui.js';
+import {el, clear, heading, errorBanner, notify, confirmDialog, copyButton, field} from '../ui.js';
 
 const t = translator({
   fr: {
@@ -126,11 +126,6 @@ function list(body, key) {
 const enc = encodeURIComponent;
 const split = (v) => v.split(',').map((x) => x.trim()).filter(Boolean);
 
-function field(id, label, hint, input) {
-  input.id = id;
-  if (hint) input.setAttribute('aria-describedby', `${id}-hint`);
-  return el('div', {class: 'field'}, el('label', {for: id}, label), input, hint ? el('span', {class: 'hint', id: `${id}-hint`}, hint) : null);
-}
 
 /** showPassword shows a temporary password once, in a modal with a copy button. */
 function showPassword(name, password) {
@@ -154,9 +149,9 @@ function editDialog(u) {
     const email = el('input', {type: 'email', value: u.email || '', 'data-testid': 'edit-email', autocomplete: 'off'});
     const groups = el('input', {type: 'text', value: (u.groups || []).join(', '), 'data-testid': 'edit-groups', autocomplete: 'off'});
     const form = el('form', {class: 'form', method: 'dialog'},
-      field('eu-display', t('display'), '', display),
-      field('eu-email', t('email'), '', email),
-      u.external ? null : field('eu-groups', t('member_of'), t('groups_hint'), groups),
+      field('eu-display', t('display'), display, ''),
+      field('eu-email', t('email'), email, ''),
+      u.external ? null : field('eu-groups', t('member_of'), groups, t('groups_hint')),
       el('div', {class: 'dialog-actions'},
         el('button', {type: 'button', class: 'btn', 'data-testid': 'dialog-cancel', onclick: () => dlg.close()}, t('cancel')),
         el('button', {type: 'submit', class: 'btn btn-primary', 'data-testid': 'dialog-confirm'}, t('save'))));
@@ -272,10 +267,10 @@ function addForm(ctx, redraw) {
   const groups = el('input', {type: 'text', autocomplete: 'off', 'data-testid': 'user-add-groups'});
   const form = el('form', {class: 'form card', 'data-testid': 'user-add-form', 'aria-labelledby': 'user-add-h'},
     el('h2', {id: 'user-add-h'}, t('add')),
-    field('ua-name', t('name'), t('name_hint'), name),
-    field('ua-display', t('display'), '', display),
-    field('ua-email', t('email'), '', email),
-    field('ua-groups', t('member_of'), t('groups_hint'), groups),
+    field('ua-name', t('name'), name, t('name_hint')),
+    field('ua-display', t('display'), display, ''),
+    field('ua-email', t('email'), email, ''),
+    field('ua-groups', t('member_of'), groups, t('groups_hint')),
     el('div', {class: 'form-actions'}, el('button', {type: 'submit', class: 'btn btn-primary', 'data-testid': 'user-add-submit'}, t('add_submit'))));
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
