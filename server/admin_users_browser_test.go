@@ -2,6 +2,9 @@ package server_test
 
 import (
 	"context"
+	"encoding/json"
+	"net/http"
+	"strings"
 	"net/netip"
 	"testing"
 	"time"
@@ -88,5 +91,47 @@ func TestBrowserAdminManagesAccountsAndAgentChangesPassword(t *testing.T) {
 	a.waitJS(`document.querySelector('[data-testid=password-status]').textContent.includes('a été changé')`, "password changed")
 	if signs("agent", "agent-password-1234") || !signs("agent", "ma nouvelle phrase secrète") {
 		t.Error("after the change the old password must fail and the new one work")
+	}
+}
+
+func TestBrowserAdminCreatesLibraryAndGrantsRoles(t *testing.T) {
+	srv := testenv.NewServer(t, nil)
+	srv.AddUser(t, "chef", "chef-password-1234", "admins")
+	b := browserAs(t, srv, "chef")
+	b.run(chromedp.Navigate(srv.URL + "/#/admin/libraries"))
+	b.waitJS(`!!document.querySelector('[data-testid=lib-create-form]')`, "library form")
+	b.run(
+		chromedp.SendKeys(`[data-testid=lib-name]`, "compta", chromedp.ByQuery),
+		chromedp.SendKeys(`[data-testid=lib-description]`, "Comptabilité", chromedp.ByQuery),
+		chromedp.SendKeys(`[data-testid=lib-quota]`, "5G", chromedp.ByQuery),
+		chromedp.SendKeys(`[data-testid=lib-readers]`, "tous", chromedp.ByQuery),
+		chromedp.Click(`[data-testid=lib-create]`, chromedp.ByQuery))
+	card := `[data-testid="admin-library-compta"]`
+	b.waitJS(`document.querySelector('`+card+`')?.textContent.includes('5 Go')`, "the new library with its quota")
+
+	// Grant editors, then take the readers' role back (confirmed).
+	b.run(
+		chromedp.SetValue(card+` [data-testid=grant-role]`, "editor", chromedp.ByQuery),
+		chromedp.SendKeys(card+` [data-testid=grant-subject]`, "compta", chromedp.ByQuery),
+		chromedp.Click(card+` [data-testid=grant-form] button[type=submit]`, chromedp.ByQuery))
+	b.waitJS(b.count(card+` [data-testid=grant-item]`)+` === 2`, "two grants")
+	var found bool
+	b.run(chromedp.Evaluate(`(() => {
+		const li = [...document.querySelectorAll('`+card+` [data-testid=grant-item]')].find((x) => x.textContent.includes('group:tous'));
+		if (li) li.querySelector('[data-testid=grant-revoke]').click();
+		return !!li;
+	})()`, &found))
+	if !found {
+		t.Fatalf("no readers' grant listed:\n%s", b.page())
+	}
+	b.click(`[data-testid=dialog-confirm]`)
+	b.waitJS(b.count(card+` [data-testid=grant-item]`)+` === 1`, "one grant left")
+
+	// What the page did is what the server holds.
+	code, body := docsSession(t, srv, "chef").json("GET", "/api/admin/libraries", nil)
+	raw, _ := json.Marshal(body)
+	if code != http.StatusOK || !strings.Contains(string(raw), `"name":"compta"`) || !strings.Contains(string(raw), `"Comptabilité"`) ||
+		!strings.Contains(string(raw), `"role":"editor"`) || strings.Contains(string(raw), `"role":"reader"`) {
+		t.Errorf("libraries after the page's changes = %d %s", code, raw)
 	}
 }

@@ -16,7 +16,7 @@ const t = translator({
     subjects_hint: 'Groupes séparés par des virgules (ou user:IDENTIFIANT pour une personne).',
     submit: 'Créer', created: 'Bibliothèque {name} créée.',
     list: 'Bibliothèques existantes', none: 'Aucune bibliothèque pour l’instant.',
-    used: 'Utilisé', versions: 'Versions gardées', grants: 'Droits', unlimited: 'illimité',
+    usage: 'Utilisé : {used} / {quota} · Versions gardées : {n}', grants: 'Droits', unlimited: 'illimité',
     role: 'Rôle', subject: 'Groupe ou user:IDENTIFIANT', grant: 'Accorder', granted: 'Droit accordé.',
     revoke: 'Retirer', revoke_title: 'Retirer le rôle de {subject} ?', revoked: 'Droit retiré.',
     set_quota: 'Changer le quota', new_quota: 'Nouveau quota (par exemple 20G, ou illimité)', quota_set: 'Quota mis à jour.',
@@ -31,7 +31,7 @@ const t = translator({
     subjects_hint: 'Comma-separated groups (or user:NAME for one person).',
     submit: 'Create', created: 'Library {name} created.',
     list: 'Existing libraries', none: 'No library yet.',
-    used: 'Used', versions: 'Versions kept', grants: 'Grants', unlimited: 'unlimited',
+    usage: 'Used: {used} / {quota} · Versions kept: {n}', grants: 'Grants', unlimited: 'unlimited',
     role: 'Role', subject: 'Group or user:NAME', grant: 'Grant', granted: 'Grant added.',
     revoke: 'Remove', revoke_title: 'Remove the role of {subject}?', revoked: 'Grant removed.',
     set_quota: 'Change the quota', new_quota: 'New quota (for example 20G, or unlimited)', quota_set: 'Quota updated.',
@@ -140,7 +140,7 @@ export async function render(root, ctx) {
     return el('section', {class: 'card', 'data-testid': `admin-library-${l.name}`},
       el('h3', {}, el('a', {href: `#/libraries/${enc(l.name)}`}, l.name)),
       l.description ? el('p', {}, l.description) : null,
-      el('p', {}, `${t('used')} : ${formatSize(l.used)} / ${l.quota > 0 ? formatSize(l.quota) : t('unlimited')} · ${t('versions')} : ${l.max_versions} `, quotaBtn),
+      el('p', {}, t('usage', {used: formatSize(l.used), quota: l.quota > 0 ? formatSize(l.quota) : t('unlimited'), n: l.max_versions}), ' ', quotaBtn),
       el('h4', {}, t('grants')), el('ul', {}, grants), grantForm);
   }
   await draw();
