@@ -127,11 +127,17 @@ func TestBrowserAdminCreatesLibraryAndGrantsRoles(t *testing.T) {
 	b.click(`[data-testid=dialog-confirm]`)
 	b.waitJS(b.count(card+` [data-testid=grant-item]`)+` === 1`, "one grant left")
 
+	// The quota changes through a dialog, not the browser's prompt.
+	b.click(card + ` [data-testid=set-quota]`)
+	b.run(chromedp.SetValue(`[data-testid=dialog-input]`, "20G", chromedp.ByQuery))
+	b.click(`[data-testid=dialog-confirm]`)
+	b.waitJS(`document.querySelector('`+card+`')?.textContent.includes('20 Go')`, "the new quota shown")
+
 	// What the page did is what the server holds.
 	code, body := docsSession(t, srv, "chef").json("GET", "/api/admin/libraries", nil)
 	raw, _ := json.Marshal(body)
 	if code != http.StatusOK || !strings.Contains(string(raw), `"name":"compta"`) || !strings.Contains(string(raw), `"Comptabilité"`) ||
-		!strings.Contains(string(raw), `"role":"editor"`) || strings.Contains(string(raw), `"role":"reader"`) {
+		!strings.Contains(string(raw), `"quota":21474836480`) || !strings.Contains(string(raw), `"role":"editor"`) || strings.Contains(string(raw), `"role":"reader"`) {
 		t.Errorf("libraries after the page's changes = %d %s", code, raw)
 	}
 }

@@ -154,6 +154,36 @@ export function confirmDialog({title, message, confirm, cancel, danger} = {}) {
   });
 }
 
+/**
+ * promptDialog asks for one value in a modal form; resolves the trimmed
+ * string, or null when cancelled or empty:
+ *   const name = await promptDialog({title, label, value, confirm, hint});
+ */
+export function promptDialog({title, label, value, confirm, cancel, hint} = {}) {
+  return new Promise((resolve) => {
+    const id = `i${Math.random().toString(36).slice(2, 9)}`;
+    const input = el('input', {type: 'text', value: value || '', required: true, 'data-testid': 'dialog-input', autocomplete: 'off'});
+    const dlg = el('dialog', {class: 'dialog', 'aria-labelledby': `${id}t`, 'data-testid': 'dialog'});
+    const form = el('form', {class: 'form dialog-form', method: 'dialog'},
+      field(id, label, input, hint),
+      el('div', {class: 'dialog-actions'},
+        el('button', {type: 'button', class: 'btn', 'data-testid': 'dialog-cancel', onclick: () => dlg.close()}, cancel || bi('Annuler', 'Cancel')),
+        el('button', {type: 'submit', class: 'btn btn-primary', 'data-testid': 'dialog-confirm'}, confirm || bi('Valider', 'OK'))));
+    dlg.append(el('h2', {id: `${id}t`}, title || ''), form);
+    let result = null;
+    form.addEventListener('submit', (e) => {
+      e.preventDefault();
+      result = input.value.trim() || null;
+      dlg.close();
+    });
+    dlg.addEventListener('close', () => { dlg.remove(); resolve(result); });
+    document.body.append(dlg);
+    dlg.showModal();
+    input.focus();
+    input.select();
+  });
+}
+
 /** copyButton returns a button that copies text() to the clipboard and says so. */
 export function copyButton(text, label) {
   const b = el('button', {type: 'button', class: 'btn btn-small', 'data-testid': 'copy-button'}, label || bi('Copier', 'Copy'));

@@ -5,7 +5,7 @@
 // POST/DELETE /api/admin/libraries/{lib}/grants.
 
 import {translator, formatSize} from '../i18n.js';
-import {el, clear, heading, errorBanner, notify, confirmDialog, field} from '../ui.js';
+import {el, clear, heading, errorBanner, notify, confirmDialog, field, promptDialog} from '../ui.js';
 
 const t = translator({
   fr: {
@@ -127,7 +127,8 @@ export async function render(root, ctx) {
         }
       }}, t('revoke'))));
     const quotaBtn = el('button', {type: 'button', class: 'btn btn-small', 'data-testid': 'set-quota', onclick: async () => {
-      const v = window.prompt(t('new_quota'), l.quota > 0 ? `${Math.max(1, Math.round(l.quota / 2 ** 30))}G` : 'unlimited');
+      const v = await promptDialog({title: t('set_quota'), label: t('new_quota'), confirm: t('set_quota'),
+        value: l.quota > 0 ? `${Math.max(1, Math.round(l.quota / 2 ** 30))}G` : 'unlimited'});
       if (v === null) return;
       try {
         await ctx.api('PATCH', base, {quota: v.trim()});

@@ -9,7 +9,7 @@
 // API: /api/libraries… (server/api_docs.go).
 
 import {translator, formatDate, formatSize} from '../i18n.js';
-import {el, clear, heading, errorBanner, notify, confirmDialog, copyButton, svgIcon} from '../ui.js';
+import {el, clear, heading, errorBanner, notify, confirmDialog, copyButton, svgIcon, promptDialog} from '../ui.js';
 
 // Icons (24×24 path data): a folder, a page with a folded corner, a padlock.
 const ICON = {
@@ -244,32 +244,6 @@ function breadcrumbs(lib, path, extra) {
   return el('nav', {class: 'breadcrumbs', 'aria-label': t('breadcrumbs'), 'data-testid': 'breadcrumbs'}, el('ol', {}, items));
 }
 
-/** promptDialog asks for one value; resolves the string or null. */
-function promptDialog({title, label, value, confirm}) {
-  return new Promise((resolve) => {
-    const id = `i${Math.random().toString(36).slice(2, 9)}`;
-    const input = el('input', {id, type: 'text', value: value || '', required: true, 'data-testid': 'dialog-input', autocomplete: 'off'});
-    const form = el('form', {class: 'lib-form', method: 'dialog'},
-      el('label', {for: id}, label), input,
-      el('div', {class: 'dialog-actions'},
-        el('button', {type: 'button', class: 'btn', 'data-testid': 'dialog-cancel', onclick: () => dlg.close()}, t('close')),
-        el('button', {type: 'submit', class: 'btn btn-primary', 'data-testid': 'dialog-confirm'}, confirm)));
-    const titleId = `${id}t`;
-    const dlg = el('dialog', {class: 'dialog', 'aria-labelledby': titleId, 'data-testid': 'dialog'}, el('h2', {id: titleId}, title), form);
-    let result = null;
-    form.addEventListener('submit', (e) => {
-      e.preventDefault();
-      result = input.value.trim() || null;
-      dlg.close();
-    });
-    dlg.addEventListener('close', () => { dlg.remove(); resolve(result); });
-    document.body.append(dlg);
-    dlg.showModal();
-    input.focus();
-    input.select();
-  });
-}
-
 const SORTS = ['name', 'modified', 'size'];
 
 function sortItems(items, key, dir) {
@@ -462,7 +436,7 @@ async function renderFolder(root, ctx, lib, path) {
   }
 
   async function newFolder() {
-    const name = await promptDialog({title: t('new_folder'), label: t('folder_name'), confirm: t('create')});
+    const name = await promptDialog({title: t('new_folder'), label: t('folder_name'), confirm: t('create'), cancel: t('close')});
     if (!name) return;
     try {
       await ctx.api('POST', `${apiBase(lib)}/folders`, {path: joinPath(path, name)});
@@ -474,7 +448,7 @@ async function renderFolder(root, ctx, lib, path) {
   }
 
   async function renameItem(it, itemPath) {
-    const to = await promptDialog({title: t('rename_title', {name: it.name}), label: t('new_path', {name: it.name}), value: itemPath, confirm: t('move')});
+    const to = await promptDialog({title: t('rename_title', {name: it.name}), label: t('new_path', {name: it.name}), value: itemPath, confirm: t('move'), cancel: t('close')});
     if (!to || to === itemPath) return;
     try {
       await ctx.api('POST', `${apiBase(lib)}/move`, {from: itemPath, to: to.startsWith('/') ? to : joinPath(path, to)});
