@@ -167,12 +167,31 @@ func TestBrowserAuditLogInTheReadersLanguage(t *testing.T) {
 		t.Fatalf("delete = %d %v", code, body)
 	}
 	b := browserAs(t, srv, "alice") // an owner of rh
+	// A folder made and a file renamed through the page's dialogs.
+	if code, body := bob.upload("rh", "/Note.txt", "note"); code != http.StatusCreated {
+		t.Fatalf("upload = %d %v", code, body)
+	}
+	b.run(chromedp.Navigate(srv.URL + "/#/libraries/rh"))
+	b.click(`[data-testid=new-folder-button]`)
+	b.run(chromedp.SetValue(`[data-testid=dialog-input]`, "Archives", chromedp.ByQuery))
+	b.click(`[data-testid=dialog-confirm]`)
+	b.waitJS(`!!document.querySelector('[data-testid=item-row][data-name="Archives"]')`, "the new folder listed")
+	b.click(`[data-testid=item-row][data-name="Note.txt"] [data-testid=rename-button]`)
+	b.run(chromedp.SetValue(`[data-testid=dialog-input]`, "/Archives/Note 2026.txt", chromedp.ByQuery))
+	b.click(`[data-testid=dialog-confirm]`)
+	b.waitJS(`!document.querySelector('[data-testid=item-row][data-name="Note.txt"]')`, "the renamed file gone from the root")
+	if _, got := cs["carol"].download("rh", "/Archives/Note 2026.txt", nil); got != "note" {
+		t.Fatalf("moved file = %q", got)
+	}
+
 	b.run(chromedp.Navigate(srv.URL + "/#/libraries/rh?view=audit"))
 	b.waitJS(`!!document.querySelector('[data-testid=audit-row][data-action=delete]')`, "audit rows")
 	for _, c := range []struct{ action, want string }{
 		{"delete", "Mise à la corbeille"},
-		{"write", "8 o"}, // "8 bytes" as the reader writes sizes
+		{"write", "4 o"}, // "4 bytes" (the newest write, Note.txt) as the reader writes sizes
 		{"library_create", "Bibliothèque créée"},
+		{"mkdir", "Nouveau dossier"},
+		{"move", "vers rh/Archives/Note 2026.txt"},
 	} {
 		var got string
 		b.run(chromedp.Evaluate(fmt.Sprintf(`document.querySelector('[data-testid=audit-row][data-action=%s]').textContent`, c.action), &got))
