@@ -78,47 +78,46 @@ func (c *checkCache) at(e uint64) bool {
 }
 
 func (c *checkCache) lib(e uint64, key string) (libRow, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.epoch != e {
-		return libRow{}, false
-	}
-	l, ok := c.libs[key]
-	return l, ok
+	return cacheGet(c, e, &c.libs, key)
 }
 
 func (c *checkCache) putLib(e uint64, key string, l libRow) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if !c.at(e) {
-		return
-	}
-	if c.libs == nil || len(c.libs) >= cacheMaxLibs {
-		c.libs = map[string]libRow{}
-	}
-	c.libs[key] = l
+	cachePut(c, e, &c.libs, key, l, cacheMaxLibs)
 }
 
 func (c *checkCache) dir(e uint64, k dirKey) (Item, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.epoch != e {
-		return Item{}, false
-	}
-	it, ok := c.dirs[k]
-	return it, ok
+	return cacheGet(c, e, &c.dirs, k)
 }
 
 func (c *checkCache) putDir(e uint64, k dirKey, it Item) {
+	cachePut(c, e, &c.dirs, k, it, cacheMaxDirs)
+}
+
+// cacheGet reads k from one of c's maps (read under c.mu: the at and
+// cachePut replace them) while c is at epoch e.
+func cacheGet[K comparable, V any](c *checkCache, e uint64, m *map[K]V, k K) (V, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var zero V
+	if c.epoch != e {
+		return zero, false
+	}
+	v, ok := (*m)[k]
+	return v, ok
+}
+
+// cachePut stores v under k in one of c's maps (read at epoch e), emptying
+// the map past limit entries.
+func cachePut[K comparable, V any](c *checkCache, e uint64, m *map[K]V, k K, v V, limit int) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if !c.at(e) {
 		return
 	}
-	if c.dirs == nil || len(c.dirs) >= cacheMaxDirs {
-		c.dirs = map[dirKey]Item{}
+	if *m == nil || len(*m) >= limit {
+		*m = map[K]V{}
 	}
-	c.dirs[k] = it
+	(*m)[k] = v
 }
 
 func (c *checkCache) libLocks(e uint64, lib int64) ([]Lock, bool) {

@@ -4,8 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"strings"
 	"net/netip"
+	"strings"
 	"testing"
 	"time"
 

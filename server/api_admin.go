@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/json"
 	"errors"
@@ -74,10 +75,7 @@ func (s *Server) adminResetMFA(w http.ResponseWriter, r *http.Request) error {
 	if idp == nil {
 		return httperr.New(http.StatusConflict, "second factors are managed by the external identity provider", nil)
 	}
-	if _, err := s.dir.Get(ctx, name); err != nil {
-		if errors.Is(err, directory.ErrNotFound) {
-			return httperr.New(http.StatusNotFound, "no such user", err)
-		}
+	if _, err := s.adminUser(ctx, name); err != nil {
 		return err
 	}
 	if err := idp.ResetMFA(ctx, name); err != nil {
@@ -90,6 +88,15 @@ func (s *Server) adminResetMFA(w http.ResponseWriter, r *http.Request) error {
 	s.log.Info("second factors reset by an administrator", "user", name, "by", p.User)
 	httperr.WriteJSON(w, http.StatusOK, map[string]any{"user": name, "reset": true})
 	return nil
+}
+
+// adminUser reads the account an administrator acts on: 404 when none.
+func (s *Server) adminUser(ctx context.Context, name string) (directory.User, error) {
+	u, err := s.dir.Get(ctx, name)
+	if errors.Is(err, directory.ErrNotFound) {
+		return u, httperr.New(http.StatusNotFound, "no such user", err)
+	}
+	return u, err
 }
 
 // userFields is the body of POST /api/admin/users and PATCH
@@ -198,10 +205,8 @@ func (s *Server) adminUpdateUser(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	u, err := s.dir.Get(ctx, name)
-	if errors.Is(err, directory.ErrNotFound) {
-		return httperr.New(http.StatusNotFound, "no such user", err)
-	} else if err != nil {
+	u, err := s.adminUser(ctx, name)
+	if err != nil {
 		return err
 	}
 	if u.External && f.Groups != nil {
@@ -244,10 +249,8 @@ func (s *Server) adminNewPassword(w http.ResponseWriter, r *http.Request) error 
 	if idp == nil {
 		return errExternalAccounts
 	}
-	u, err := s.dir.Get(ctx, name)
-	if errors.Is(err, directory.ErrNotFound) {
-		return httperr.New(http.StatusNotFound, "no such user", err)
-	} else if err != nil {
+	u, err := s.adminUser(ctx, name)
+	if err != nil {
 		return err
 	}
 	if u.External {
