@@ -206,6 +206,11 @@ func run() error {
 			}
 			for _, t := range order {
 				fmt.Fprintf(os.Stderr, "%s: %s (round %d)…\n", t.name, ph.name, round+1)
+				// Each measure starts with nothing left to write back: on
+				// ext4 an fsync may have to flush what the other server
+				// left in the page cache (Apache syncs nothing), which
+				// would charge one server for the other's writes.
+				syscall.Sync()
 				v, rss, cpu, err := measure(t, func() (float64, error) { return ph.fn(t, round) })
 				if err != nil {
 					return fmt.Errorf("%s: %s: %w", t.name, ph.name, err)

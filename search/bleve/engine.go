@@ -381,7 +381,11 @@ func (e *Engine) applyLibrary(ctx context.Context, lib string, folders, deletes 
 		batch.Delete(id)
 	}
 	for _, d := range puts {
-		if err := batch.Index(d.ID(), docFields(d)); err != nil {
+		doc, err := e.document(d.ID(), d)
+		if err != nil {
+			return err
+		}
+		if err := batch.IndexAdvanced(doc); err != nil {
 			return fmt.Errorf("bleve: index %q: %w", d.Path, err)
 		}
 	}
@@ -643,12 +647,6 @@ func (e *Engine) buildQuery(q *search.Query, p search.Parsed, phrases map[string
 		tq.SetField(fAuthor)
 		must = append(must, tq)
 	}
-	if !q.ModifiedAfter.IsZero() || !q.ModifiedBefore.IsZero() {
-		incl := true
-		dq := bleve.NewDateRangeInclusiveQuery(q.ModifiedAfter, q.ModifiedBefore, &incl, &incl)
-		dq.SetField(fModified)
-		must = append(must, dq)
-	}
 	bq := bleve.NewBooleanQuery()
 	bq.AddMust(must...)
 	if len(should) > 0 {
@@ -656,6 +654,10 @@ func (e *Engine) buildQuery(q *search.Query, p search.Parsed, phrases map[string
 	}
 	if len(mustNot) > 0 {
 		bq.AddMustNot(mustNot...)
+	}
+	if !q.ModifiedAfter.IsZero() || !q.ModifiedBefore.IsZero() {
+		// From the doc values: the date is indexed as one term (docbuild.go).
+		return &dateFilterQuery{q: bq, after: q.ModifiedAfter, before: q.ModifiedBefore}
 	}
 	return bq
 }

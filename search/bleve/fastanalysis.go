@@ -10,6 +10,7 @@ import (
 	"github.com/blevesearch/bleve/v2/analysis/token/lowercase"
 	unicodetok "github.com/blevesearch/bleve/v2/analysis/tokenizer/unicode"
 	"github.com/blevesearch/bleve/v2/registry"
+	index "github.com/blevesearch/bleve_index_api"
 )
 
 // The text analyzer of the index, made fast without changing a token.
@@ -84,6 +85,7 @@ func (a *textAnalyzer) Analyze(input []byte) analysis.TokenStream {
 // cachedTerm is the outcome of the token filters for one word.
 type cachedTerm struct {
 	term []byte // shared: never modified
+	key  string // term as a string, for maps keyed by term
 	drop bool   // a stop word
 }
 
@@ -144,39 +146,65 @@ func (r *recentTerms) slot(word []byte) *recentEntry {
 // terms replaces each token's text by its term, dropping stop words.
 func (a *textAnalyzer) terms(toks analysis.TokenStream) analysis.TokenStream {
 	out := toks[:0]
-	var misses map[string]cachedTerm
-	recent, release := takeRecent()
-	termCache.RLock()
+	l := a.lookup()
 	for _, t := range toks {
-		slot := recent.slot(t.Term)
-		var ct cachedTerm
-		if slot != nil && int(slot.n) == len(t.Term) && string(slot.key[:slot.n]) == string(t.Term) {
-			ct = slot.ct
-		} else {
-			var ok bool
-			if ct, ok = termCache.m[string(t.Term)]; !ok {
-				ct = a.filter(t.Term)
-				if misses == nil {
-					misses = map[string]cachedTerm{}
-				}
-				misses[string(t.Term)] = ct
-			}
-			if slot != nil {
-				slot.n = uint8(copy(slot.key[:], t.Term))
-				slot.ct = ct
-			}
-		}
+		ct := l.term(t.Term)
 		if ct.drop {
 			continue
 		}
 		t.Term = ct.term
 		out = append(out, t)
 	}
+	l.done()
+	return out
+}
+
+// termLookup finds the terms of words through recentTerms and termCache;
+// it holds termCache's read lock from lookup to done.
+type termLookup struct {
+	a       *textAnalyzer
+	recent  *recentTerms
+	release func()
+	misses  map[string]cachedTerm
+}
+
+func (a *textAnalyzer) lookup() *termLookup {
+	l := &termLookup{a: a}
+	l.recent, l.release = takeRecent()
+	termCache.RLock()
+	return l
+}
+
+// term returns the outcome of the filters for word.
+func (l *termLookup) term(word []byte) cachedTerm {
+	slot := l.recent.slot(word)
+	if slot != nil && int(slot.n) == len(word) && string(slot.key[:slot.n]) == string(word) {
+		return slot.ct
+	}
+	ct, ok := termCache.m[string(word)]
+	if !ok {
+		if ct, ok = l.misses[string(word)]; !ok {
+			ct = l.a.filter(word)
+			if l.misses == nil {
+				l.misses = map[string]cachedTerm{}
+			}
+			l.misses[string(word)] = ct
+		}
+	}
+	if slot != nil {
+		slot.n = uint8(copy(slot.key[:], word))
+		slot.ct = ct
+	}
+	return ct
+}
+
+// done releases the locks and remembers the words first seen.
+func (l *termLookup) done() {
 	termCache.RUnlock()
-	release()
-	if len(misses) > 0 {
+	l.release()
+	if len(l.misses) > 0 {
 		termCache.Lock()
-		for k, v := range misses {
+		for k, v := range l.misses {
 			if len(termCache.m) >= maxCachedTerms {
 				break
 			}
@@ -184,7 +212,47 @@ func (a *textAnalyzer) terms(toks analysis.TokenStream) analysis.TokenStream {
 		}
 		termCache.Unlock()
 	}
-	return out
+}
+
+// frequencies returns what analysis.TokenFrequency returns for the
+// tokens of Analyze(input) without term vectors (each term and its
+// count), and the number of tokens, without making the tokens: no token,
+// no stream, one map key that is the cached term's own string, and one
+// allocation for the counts. This was a fifth of indexing's analysis.
+// Text fastTokenize declines goes through Analyze.
+func (a *textAnalyzer) frequencies(input []byte) (int, index.TokenFrequencies) {
+	input = a.sep.Filter(input)
+	l := a.lookup()
+	rv := make(index.TokenFrequencies, len(input)/24+1)
+	backing := make([]index.TokenFreq, 0, len(input)/12+1)
+	n := 0
+	ok := fastWords(input, func(word []byte) {
+		ct := l.term(word)
+		if ct.drop {
+			return
+		}
+		n++
+		if tf := rv[ct.key]; tf != nil {
+			tf.SetFrequency(tf.Frequency() + 1)
+			return
+		}
+		var tf *index.TokenFreq
+		if len(backing) < cap(backing) {
+			backing = append(backing, index.TokenFreq{Term: ct.term})
+			tf = &backing[len(backing)-1]
+		} else {
+			tf = &index.TokenFreq{Term: ct.term}
+		}
+		tf.SetFrequency(1)
+		rv[ct.key] = tf
+	})
+	l.done()
+	if !ok {
+		toks := a.tokenizer.Tokenize(input)
+		toks = a.terms(toks)
+		return len(toks), analysis.TokenFrequency(toks, nil, 0)
+	}
+	return n, rv
 }
 
 // filter runs the token filters on one word.
@@ -196,7 +264,7 @@ func (a *textAnalyzer) filter(word []byte) cachedTerm {
 	if len(ts) == 0 {
 		return cachedTerm{drop: true}
 	}
-	return cachedTerm{term: append([]byte(nil), ts[0].Term...)}
+	return cachedTerm{term: append([]byte(nil), ts[0].Term...), key: string(ts[0].Term)}
 }
 
 // Character classes for fastTokenize, with their UAX #29 word-break
@@ -269,11 +337,36 @@ func classAt(in []byte, i int) (uint8, int) {
 // reports false when in has a character outside the known classes.
 func fastTokenize(in []byte) (analysis.TokenStream, bool) {
 	backing := make([]analysis.Token, 0, len(in)/6+1)
-	pos := 1
+	ok := fastSplit(in, func(start, end int, numeric bool) {
+		typ := analysis.AlphaNumeric
+		if numeric {
+			typ = analysis.Numeric
+		}
+		backing = append(backing, analysis.Token{Term: in[start:end], Start: start, End: end, Position: len(backing) + 1, Type: typ})
+	})
+	if !ok {
+		return nil, false
+	}
+	out := make(analysis.TokenStream, len(backing))
+	for k := range backing {
+		out[k] = &backing[k]
+	}
+	return out, true
+}
+
+// fastWords calls word for each word of in, as fastTokenize splits it;
+// false when fastTokenize would decline in (after some calls, maybe).
+func fastWords(in []byte, word func([]byte)) bool {
+	return fastSplit(in, func(start, end int, _ bool) { word(in[start:end]) })
+}
+
+// fastSplit is fastTokenize's loop: it calls tok with each word's bounds
+// and whether it is all digits.
+func fastSplit(in []byte, tok func(start, end int, numeric bool)) bool {
 	for i := 0; i < len(in); {
 		c, size := classAt(in, i)
 		if c == cUnknown {
-			return nil, false
+			return false
 		}
 		if c != cLetter && c != cDigit {
 			i += size
@@ -290,12 +383,12 @@ func fastTokenize(in []byte) (analysis.TokenStream, bool) {
 				continue
 			}
 			if c == cUnknown {
-				return nil, false
+				return false
 			}
 			if (c == cMidLetter || c == cMidNum || c == cMidBoth) && i+size < len(in) {
 				next, nsize := classAt(in, i+size)
 				if next == cUnknown {
-					return nil, false
+					return false
 				}
 				if next == prev && ((prev == cLetter && c != cMidNum) || (prev == cDigit && c != cMidLetter)) {
 					i += size + nsize
@@ -304,16 +397,7 @@ func fastTokenize(in []byte) (analysis.TokenStream, bool) {
 			}
 			break
 		}
-		typ := analysis.AlphaNumeric
-		if numeric {
-			typ = analysis.Numeric
-		}
-		backing = append(backing, analysis.Token{Term: in[start:i], Start: start, End: i, Position: pos, Type: typ})
-		pos++
+		tok(start, i, numeric)
 	}
-	out := make(analysis.TokenStream, len(backing))
-	for k := range backing {
-		out[k] = &backing[k]
-	}
-	return out, true
+	return true
 }

@@ -7,12 +7,14 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 	"unicode/utf8"
 
 	"github.com/blevesearch/bleve/v2/analysis"
 	unicodetok "github.com/blevesearch/bleve/v2/analysis/tokenizer/unicode"
+	index "github.com/blevesearch/bleve_index_api"
 )
 
 const analyzerReference = "kaz_text_reference"
@@ -66,7 +68,35 @@ func checkSame(t testing.TB, fast, ref analysis.Analyzer, text string) {
 		if !sameTokens(got, want) {
 			t.Fatalf("text %q:\n fast      %s\n reference %s", text, describe(got), describe(want))
 		}
+		// The counts the index is built from (docbuild.go's text fields).
+		n, freqs := fast.(*textAnalyzer).frequencies([]byte(text))
+		wantFreqs := analysis.TokenFrequency(want, nil, 0)
+		if n != len(want) || !sameFrequencies(freqs, wantFreqs) {
+			t.Fatalf("text %q: frequencies %d %s, reference %d %s", text, n, describeFreqs(freqs), len(want), describeFreqs(wantFreqs))
+		}
 	}
+}
+
+func sameFrequencies(a, b index.TokenFrequencies) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, x := range a {
+		y := b[k]
+		if y == nil || string(x.Term) != k || string(y.Term) != k || x.Frequency() != y.Frequency() || len(x.Locations) != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+func describeFreqs(f index.TokenFrequencies) string {
+	keys := make([]string, 0, len(f))
+	for k, v := range f {
+		keys = append(keys, fmt.Sprintf("%q×%d", k, v.Frequency()))
+	}
+	sort.Strings(keys)
+	return strings.Join(keys, " ")
 }
 
 func TestFastTokenizerAgreesOnEveryKnownCharacter(t *testing.T) {

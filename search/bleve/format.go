@@ -177,7 +177,7 @@ func (e *Engine) rebuildShard(ctx context.Context, p, lib string) error {
 	if err != nil {
 		return fmt.Errorf("bleve: upgrade %q: %w", lib, err)
 	}
-	n, err := copyShard(ctx, src, dst)
+	n, err := e.copyShard(ctx, src, dst)
 	if cerr := dst.Close(); err == nil {
 		err = cerr
 	}
@@ -209,7 +209,7 @@ func (e *Engine) rebuildShard(ctx context.Context, p, lib string) error {
 
 // copyShard writes every document of src into dst, rebuilt from its
 // stored fields, and returns how many.
-func copyShard(ctx context.Context, src, dst bleve.Index) (int, error) {
+func (e *Engine) copyShard(ctx context.Context, src, dst bleve.Index) (int, error) {
 	const page = 500
 	var after []string
 	n := 0
@@ -234,7 +234,11 @@ func copyShard(ctx context.Context, src, dst bleve.Index) (int, error) {
 		b := dst.NewBatch()
 		for _, h := range res.Hits {
 			d := storedDocument(h.Fields)
-			if err := b.Index(h.ID, docFields(&d)); err != nil {
+			doc, err := e.document(h.ID, &d)
+			if err != nil {
+				return n, err
+			}
+			if err := b.IndexAdvanced(doc); err != nil {
 				return n, err
 			}
 		}
