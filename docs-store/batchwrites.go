@@ -27,6 +27,8 @@ type batchWrites struct {
 	itemOut []*Item // where each new item's id goes
 	audits  [][]any
 	changes [][]any
+	// twins holds, by pre-check key, the items prefetchTwins read.
+	twins map[string][]Item
 }
 
 func (s *Store) newBatchWrites() *batchWrites { return &batchWrites{s: s} }

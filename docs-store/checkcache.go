@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -226,6 +227,113 @@ func (s *Store) parentAndLocks(ctx context.Context, e uint64, q querier, l libRo
 		s.checks.putLocks(e, l.id, all)
 	}
 	return all, nil
+}
+
+// twinRead is the item, and its siblings equal up to case, a deferred
+// Put reads in the committer's transaction.
+type twinRead struct {
+	lib     libRow
+	parent  string
+	nameKey string
+}
+
+// prefetchTwins reads, in one query per folder of the batch, what the
+// trusted deferred Puts of live would each read alone (itemAndTwins), into
+// w.twins. Read at the start of the transaction, it is what each would
+// read in its turn: a trusted job's key (library, folder, name up to case)
+// was written by no job before it in the batch.
+func (s *Store) prefetchTwins(ctx context.Context, q querier, w *batchWrites, live []*commitJob, trust []bool) error {
+	type folder struct {
+		lib    int64
+		parent string
+	}
+	groups := map[folder][]*prechecked{}
+	var order []folder
+	for i, j := range live {
+		if !trust[i] || j.pre.twins == nil {
+			continue
+		}
+		f := folder{j.pre.twins.lib.id, j.pre.twins.parent}
+		if groups[f] == nil {
+			order = append(order, f)
+		}
+		groups[f] = append(groups[f], j.pre)
+	}
+	if len(order) == 0 {
+		return nil
+	}
+	if w.twins == nil {
+		w.twins = map[string][]Item{}
+	}
+	for _, f := range order {
+		pres := groups[f]
+		byKey := make(map[string]*prechecked, len(pres))
+		for _, pre := range pres {
+			byKey[pre.twins.nameKey] = pre
+			w.twins[pre.key] = []Item{} // read: none unless found below
+		}
+		libName := pres[0].twins.lib.name
+		for start := 0; start < len(pres); {
+			k := chunks(len(pres) - start)[0]
+			args := []any{f.lib, f.parent}
+			for i := range k {
+				// A shorter chunk repeats its last key (IN ignores it).
+				args = append(args, pres[min(start+i, len(pres)-1)].twins.nameKey)
+			}
+			start += k
+			s.commits.stats.twinQueries.Add(1)
+			rows, err := q.QueryContext(ctx, s.twinsQuery(k), args...)
+			if err != nil {
+				return fmt.Errorf("docstore: stat: %w", err)
+			}
+			for rows.Next() {
+				it, err := scanItem(rows, libName)
+				if err != nil {
+					rows.Close()
+					return fmt.Errorf("docstore: stat: %w", err)
+				}
+				if pre := byKey[nameKey(it.Name)]; pre != nil {
+					w.twins[pre.key] = append(w.twins[pre.key], it)
+				}
+			}
+			err = rows.Err()
+			rows.Close()
+			if err != nil {
+				return fmt.Errorf("docstore: stat: %w", err)
+			}
+		}
+	}
+	return nil
+}
+
+// twinsQuery is prefetchTwins' query for k names.
+func (s *Store) twinsQuery(k int) string {
+	key := "twins\x00" + strconv.Itoa(k)
+	if q, ok := multiSQL.Load(key); ok {
+		return q.(string)
+	}
+	q := s.q(`SELECT ` + itemCols + ` FROM docs_items WHERE library_id = ? AND trash = 0 AND parent = ? AND name_key IN (?` + strings.Repeat(", ?", k-1) + `)`)
+	multiSQL.Store(key, q)
+	return q
+}
+
+// itemAndTwinsIn is itemAndTwins from what prefetchTwins read for key, if
+// it did.
+func (s *Store) itemAndTwinsIn(ctx context.Context, q querier, w *batchWrites, key string, l libRow, cp string) (cur *Item, clash bool, err error) {
+	its, ok := w.twins[key]
+	if !ok {
+		return s.itemAndTwins(ctx, q, l, cp)
+	}
+	delete(w.twins, key) // each job reads once
+	name := baseOf(cp)
+	for i := range its {
+		if its[i].Name == name {
+			cur = &its[i]
+		} else {
+			clash = true
+		}
+	}
+	return cur, clash, nil
 }
 
 // itemAndTwins reads, in one query, the live item at cp (nil when

@@ -355,3 +355,101 @@ func TestPutsGatherWhileTheLogSyncs(t *testing.T) {
 		t.Errorf("%d Puts queued behind a waiting batch went in %d batches, want 1", n, got-1)
 	}
 }
+
+// The Puts of one batch read their items and case twins together, one
+// query per folder (prefetchTwins), and each decides as it would alone: an
+// overwrite makes a version, a new name a new file, a name equal up to
+// case to a sibling's and a folder's name are refused.
+func TestBatchedPutsReadTheirItemsTogether(t *testing.T) {
+	s, _ := newTestStore(t, DefaultConfig(), nil)
+	ctx := context.Background()
+	for _, d := range []string{"/a", "/b", "/a/dossier"} {
+		if _, err := s.Mkdir(ctx, editor, "docs", d, WriteOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, f := range []string{"/a/existant.txt", "/a/Budget.odt"} {
+		if err := putString(s, f, "v1"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	inSync, release := make(chan struct{}), make(chan struct{})
+	var (
+		armed atomic.Bool
+		once  sync.Once
+	)
+	s.commits.beforeSync = func() {
+		if armed.Load() {
+			once.Do(func() {
+				close(inSync)
+				<-release
+			})
+		}
+	}
+	if err := putString(s, "/warm.txt", "w"); err != nil {
+		t.Fatal(err)
+	}
+	armed.Store(true)
+	errs := make(chan error, 2)
+	go func() { errs <- putString(s, "/first.txt", "1") }()
+	<-inSync
+	before := s.commits.batches.Load()
+	go func() { errs <- putString(s, "/second.txt", "2") }()
+	for deadline := time.Now().Add(10 * time.Second); s.commits.batches.Load() != before+1; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("timed out waiting for the second batch")
+		}
+	}
+	paths := []string{"/a/existant.txt", "/a/nouveau.txt", "/a/BUDGET.odt", "/a/dossier", "/b/autre.txt"}
+	got := make([]error, len(paths))
+	var wg sync.WaitGroup
+	for i, p := range paths {
+		wg.Add(1)
+		go func() { defer wg.Done(); got[i] = putString(s, p, "v2") }()
+	}
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
+		s.commits.mu.Lock()
+		n := len(s.commits.queue)
+		s.commits.mu.Unlock()
+		if n == len(paths) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("timed out waiting for the Puts to queue")
+		}
+	}
+	q0 := s.commits.stats.twinQueries.Load()
+	close(release)
+	wg.Wait()
+	for range 2 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := s.commits.batches.Load() - before; n != 2 {
+		t.Fatalf("the Puts went in %d batches, want 1", n-1)
+	}
+	if n := s.commits.stats.twinQueries.Load() - q0; n != 2 {
+		t.Errorf("%d item queries for a batch writing in two folders, want 2", n)
+	}
+	for i, want := range []error{nil, nil, ErrCaseClash, ErrIsDir, nil} {
+		if !errors.Is(got[i], want) || (want == nil) != (got[i] == nil) {
+			t.Errorf("Put %s: %v, want %v", paths[i], got[i], want)
+		}
+	}
+	it, err := s.Stat(ctx, editor, "docs", "/a/existant.txt")
+	if err != nil || it.Version != 2 {
+		t.Errorf("overwritten file: version %d (%v), want 2", it.Version, err)
+	}
+	if vs, err := s.Versions(ctx, editor, "docs", "/a/existant.txt"); err != nil || len(vs) != 2 {
+		t.Errorf("overwritten file lists %d versions (%v), want 2 (the first and the current)", len(vs), err)
+	}
+	for _, p := range []string{"/a/nouveau.txt", "/b/autre.txt"} {
+		if it, err := s.Stat(ctx, editor, "docs", p); err != nil || it.Version != 1 {
+			t.Errorf("new file %s: %+v, %v", p, it, err)
+		}
+	}
+	if _, err := s.Stat(ctx, editor, "docs", "/a/BUDGET.odt"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("refused case twin: stat gives %v, want not found", err)
+	}
+}

@@ -102,6 +102,12 @@ type committer struct {
 	syncStart  atomic.Int64
 	syncTime   atomic.Int64
 	commitTime time.Duration // committer goroutine only
+	// stats counts what the committer did, for benchmarks.
+	stats struct {
+		batches, jobs, syncs atomic.Int64
+		commitNs, syncNs     atomic.Int64
+		twinQueries          atomic.Int64 // prefetchTwins' queries
+	}
 }
 
 // prechecked is a job's check made before queueing, on another connection,
@@ -124,6 +130,10 @@ type committer struct {
 type prechecked struct {
 	seq uint64
 	key string
+	// twins, when set, is the item the job will read in the transaction
+	// (a deferred Put): the committer reads those of a batch together
+	// (prefetchTwins).
+	twins *twinRead
 }
 
 // histSize bounds how many batches a pre-check may span.
@@ -322,7 +332,11 @@ func (c *committer) run(stopped chan struct{}) {
 		}
 		t0 := time.Now()
 		done := c.commit(ctx, conn, batch)
-		c.commitTime = ewma(c.commitTime, time.Since(t0))
+		took := time.Since(t0)
+		c.commitTime = ewma(c.commitTime, took)
+		c.stats.batches.Add(1)
+		c.stats.jobs.Add(int64(len(batch)))
+		c.stats.commitNs.Add(int64(took))
 		if walSync && len(done) > 0 {
 			syncq <- done
 		} else {
@@ -366,7 +380,10 @@ func (c *committer) syncWAL(syncq chan []*commitJob, synced chan struct{}, took 
 			c.beforeSync()
 		}
 		err := c.s.fsyncWAL(&lastIno)
-		c.syncTime.Store(int64(ewma(time.Duration(c.syncTime.Load()), time.Since(t0))))
+		took := time.Since(t0)
+		c.syncTime.Store(int64(ewma(time.Duration(c.syncTime.Load()), took)))
+		c.stats.syncs.Add(1)
+		c.stats.syncNs.Add(int64(took))
 		c.syncStart.Store(0)
 		signal() // a committer holding for this fsync goes on
 		if err != nil {
@@ -561,20 +578,26 @@ func (c *committer) batchTx(ctx context.Context, conn *sql.Conn, live []*commitJ
 	}
 	unknown := false
 	w := c.s.newBatchWrites()
-	for _, j := range live {
-		trusted := j.pre != nil && !rec.keys[j.pre.key] && c.stillHolds(j.pre, rec.dv)
+	trust := make([]bool, len(live))
+	for i, j := range live {
+		trust[i] = j.pre != nil && !rec.keys[j.pre.key] && c.stillHolds(j.pre, rec.dv)
 		if j.pre != nil {
 			rec.keys[j.pre.key] = true
 		} else {
 			unknown = true // a job that did not say what it writes
 		}
-		if trusted {
+		if trust[i] {
 			c.trusted.Add(1)
 		}
+	}
+	if err := c.s.prefetchTwins(ctx, c.s.prepared(tx), w, live, trust); err != nil {
+		return fail()
+	}
+	for i, j := range live {
 		// No savepoint: a job refused by its checks has written nothing
 		// (refused); any other failure gives the batch up, and singleTx
 		// then runs each job alone.
-		if err := j.fn(j.ctx, tx, w, trusted); err != nil {
+		if err := j.fn(j.ctx, tx, w, trust[i]); err != nil {
 			var r refusedErr
 			if !errors.As(err, &r) {
 				return fail()

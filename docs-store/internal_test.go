@@ -414,6 +414,8 @@ func BenchmarkPut4KiBParallel8(b *testing.B) {
 	var n atomic.Int64
 	b.SetParallelism(4)
 	b.ReportAllocs()
+	st := &s.commits.stats
+	b0, j0, y0, c0, s0 := st.batches.Load(), st.jobs.Load(), st.syncs.Load(), st.commitNs.Load(), st.syncNs.Load()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
 			i := n.Add(1)
@@ -423,4 +425,11 @@ func BenchmarkPut4KiBParallel8(b *testing.B) {
 			}
 		}
 	})
+	batches, syncs := float64(st.batches.Load()-b0), float64(st.syncs.Load()-y0)
+	if batches > 0 && syncs > 0 {
+		b.ReportMetric(float64(st.jobs.Load()-j0)/batches, "puts/batch")
+		b.ReportMetric(batches/syncs, "batches/fsync")
+		b.ReportMetric(float64(st.commitNs.Load()-c0)/batches/1e3, "µs/commit")
+		b.ReportMetric(float64(st.syncNs.Load()-s0)/syncs/1e3, "µs/fsync")
+	}
 }

@@ -213,6 +213,9 @@ func (s *Store) Put(ctx context.Context, p *auth.Principal, lib, path string, r 
 		return Item{}, false, err
 	}
 	l, preCur := pc.l, pc.cur
+	if pc.deferred {
+		pre.twins = &twinRead{lib: l, parent: parentOf(cp), nameKey: nameKey(baseOf(cp))}
+	}
 	if err := s.checkQuota(ctx, pool, l, opts.Size); err != nil {
 		return Item{}, false, err
 	}
@@ -287,7 +290,7 @@ func (s *Store) Put(ctx context.Context, p *auth.Principal, lib, path string, r 
 			// trusted). Anything but a plain write: the full check says.
 			var clash bool
 			var err error
-			if cur, clash, err = s.itemAndTwins(ctx, tx, l, cp); err != nil {
+			if cur, clash, err = s.itemAndTwinsIn(ctx, tx, w, pre.key, l, cp); err != nil {
 				return err
 			}
 			if (cur != nil && cur.IsDir) || (cur == nil && clash) ||
