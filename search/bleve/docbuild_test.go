@@ -12,21 +12,11 @@ import (
 	"github.com/kazhq/kaz/search"
 )
 
-func testEngine(t *testing.T) *Engine {
-	t.Helper()
-	e, err := Open(t.Context(), t.TempDir(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { e.Close() })
-	return e
-}
-
 // The document Kaz builds holds the fields the mapping makes, with the
 // same values and options, the same terms and counts for every field but
 // the date, and the date's exact value as its one term.
 func TestDocumentMatchesTheMapping(t *testing.T) {
-	e := testEngine(t)
+	e := openTest(t)
 	d := &search.Document{
 		Library: "rh", Path: "/Notes/Charte_Télétravail_v3.odt", Name: "Charte_Télétravail_v3.odt",
 		Title: "Charte du télétravail", Author: "Élodie Martin", Type: "odt", Size: 1234,
@@ -97,7 +87,7 @@ func TestDateFilterIsExactAtItsBounds(t *testing.T) {
 		}
 		return out
 	}
-	e := testEngine(t)
+	e := openTest(t)
 	if err := e.Apply(t.Context(), &search.Batch{Put: docs("neuve")}); err != nil {
 		t.Fatal(err)
 	}

@@ -21,11 +21,7 @@ import (
 // older segments).
 func fastCorpus(t *testing.T) *Engine {
 	t.Helper()
-	e, err := Open(t.Context(), t.TempDir(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { e.Close() })
+	e := openTest(t)
 	words := strings.Fields("fichier option commande utilisateur valeur défaut système réseau service agent budget charte note rapport réunion projet")
 	r := rand.New(rand.NewPCG(7, 11))
 	doc := func(i int) search.Document {
