@@ -294,13 +294,11 @@ func TestBatchWritesManyRows(t *testing.T) {
 	}
 }
 
-// While a committed batch waits for the syncer (its fsync of the batch
-// before in flight), the committer lets the next Puts gather: they could
-// not go with an earlier fsync anyway, and then commit in one transaction.
-// Without the hold each would commit as it arrives.
-func TestPutsGatherWhileTheLogSyncs(t *testing.T) {
-	s, _ := newTestStore(t, DefaultConfig(), nil)
-	inSync, release := make(chan struct{}), make(chan struct{})
+// holdNextSync makes the syncer's next fsync, after a first Put, wait
+// until release is closed; inSync closes when it starts waiting.
+func holdNextSync(t *testing.T, s *Store) (inSync, release chan struct{}) {
+	t.Helper()
+	inSync, release = make(chan struct{}), make(chan struct{})
 	var (
 		armed atomic.Bool
 		once  sync.Once
@@ -317,6 +315,16 @@ func TestPutsGatherWhileTheLogSyncs(t *testing.T) {
 		t.Fatal(err)
 	}
 	armed.Store(true)
+	return inSync, release
+}
+
+// While a committed batch waits for the syncer (its fsync of the batch
+// before in flight), the committer lets the next Puts gather: they could
+// not go with an earlier fsync anyway, and then commit in one transaction.
+// Without the hold each would commit as it arrives.
+func TestPutsGatherWhileTheLogSyncs(t *testing.T) {
+	s, _ := newTestStore(t, DefaultConfig(), nil)
+	inSync, release := holdNextSync(t, s)
 	waitFor := func(what string, cond func() bool) {
 		t.Helper()
 		for deadline := time.Now().Add(10 * time.Second); !cond(); time.Sleep(time.Millisecond) {
@@ -373,23 +381,7 @@ func TestBatchedPutsReadTheirItemsTogether(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	inSync, release := make(chan struct{}), make(chan struct{})
-	var (
-		armed atomic.Bool
-		once  sync.Once
-	)
-	s.commits.beforeSync = func() {
-		if armed.Load() {
-			once.Do(func() {
-				close(inSync)
-				<-release
-			})
-		}
-	}
-	if err := putString(s, "/warm.txt", "w"); err != nil {
-		t.Fatal(err)
-	}
-	armed.Store(true)
+	inSync, release := holdNextSync(t, s)
 	errs := make(chan error, 2)
 	go func() { errs <- putString(s, "/first.txt", "1") }()
 	<-inSync
