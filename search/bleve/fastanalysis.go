@@ -158,10 +158,11 @@ func cached(n uint32) cachedTerm {
 }
 
 // addTerm adds word and its term ct to termCache (write lock held),
-// unless it is there or full; words and terms longer than 64 KiB are not
-// kept.
+// unless it is there or full. Words or terms over maxCachedWord bytes (a
+// long run of letters, not a word) are not kept: the arena stays under
+// 100 MB, well within its 32-bit offsets.
 func addTerm(word string, ct cachedTerm) {
-	if len(termCache.entries) >= maxCachedTerms || len(word) > 0xffff || len(ct.term) > 0xffff {
+	if len(termCache.entries) >= maxCachedTerms || len(word) > maxCachedWord || len(ct.term) > maxCachedWord {
 		return
 	}
 	h := hashWord([]byte(word))
@@ -198,7 +199,7 @@ func growTermTable() {
 	}
 }
 
-const maxCachedTerms = 200_000
+const maxCachedTerms, maxCachedWord = 200_000, 255
 
 // recentTerms is a direct-mapped cache of the terms of short words in
 // front of termCache, one per analysing goroutine (recents): once

@@ -156,6 +156,24 @@ func TestFastAnalyzerMatchesBleveChain(t *testing.T) {
 	}
 }
 
+// The term cache grows its table past its first size, keeps the terms of
+// thousands of words apart, and leaves words too long to keep uncached.
+func TestTermCacheKeepsManyWordsApart(t *testing.T) {
+	fast, ref := analyzers(t)
+	var b strings.Builder
+	for i := range 5000 {
+		fmt.Fprintf(&b, "mot%dé ", i*7919)
+	}
+	b.WriteString(strings.Repeat("é", 300) + " " + strings.Repeat("x", 256))
+	checkSame(t, fast, ref, b.String())
+	termCache.RLock()
+	n, size := len(termCache.entries), len(termCache.table)
+	termCache.RUnlock()
+	if n < 5000 || size < 2*n {
+		t.Errorf("term cache: %d entries in a table of %d", n, size)
+	}
+}
+
 // TestFastAnalyzerMatchesBleveChainOnManPages compares the two on real
 // French text when Debian's manpages-fr is installed (the benchmark's
 // corpus).
