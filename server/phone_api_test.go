@@ -251,4 +251,16 @@ func TestPhoneWebSocketRefusesForeignOriginAndAnonymous(t *testing.T) {
 	if code != http.StatusOK || st["configured"] != true || st["account"] != false || st["echo_number"] != "*43" {
 		t.Errorf("status = %d %v", code, st)
 	}
+	// The phone's figures are among the server's metrics.
+	resp, err := http.Get(srv.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metrics, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, line := range []string{"\nkaz_phone_calls 0\n", "\nkaz_phone_registered 0\n", "\nkaz_phone_pbx_up "} {
+		if !strings.Contains(string(metrics), line) {
+			t.Errorf("/metrics lacks %q", strings.TrimSpace(line))
+		}
+	}
 }

@@ -17,6 +17,7 @@ func (s *Server) newPhoneBridge(ctx context.Context) (phoneBridge, *softphone.St
 		return nil, nil, err
 	}
 	s.closers = append(s.closers, ph.Close)
+	s.metrics.MustRegister(ph.Collectors()...)
 	return phoneBridgeAdapter{ph}, ph.Store(), nil
 }
 

@@ -32,6 +32,7 @@ func (s *Server) initDocs(ctx context.Context) error {
 		return fmt.Errorf("docs: %w", err)
 	}
 	s.docsp = &docsPart{store: st}
+	s.metrics.MustRegister(st.Collectors()...)
 	s.closers = append(s.closers, st.Close)
 	// Recycle bin purge (docs.trash_days), expired locks, unreferenced
 	// contents.

@@ -10,6 +10,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	docstore "github.com/kazhq/kaz/docs-store"
 	"github.com/kazhq/kaz/internal/sqldb"
 	"github.com/kazhq/kaz/search"
@@ -112,6 +114,7 @@ func (s *Server) initSearch(ctx context.Context) error {
 		return err
 	}
 	s.searchp.engine, s.searchp.ix = engine, ix
+	s.metrics.MustRegister(searchMetrics{ix})
 	s.searchp.libraries = func(ctx context.Context, p *auth.Principal) ([]string, error) {
 		return st.ReadableLibraries(ctx, p)
 	}
@@ -253,4 +256,36 @@ func OpenEngine(ctx context.Context, cfg search.Config, dataIndex string, log *s
 		}
 		return e, "bleve", errors.Is(statErr, os.ErrNotExist), nil
 	}
+}
+
+// searchMetrics exports the indexer's state at each scrape, from one
+// Status (a scrape that cannot read it exports nothing).
+type searchMetrics struct{ ix *search.Indexer }
+
+var (
+	descSearchDocuments = prometheus.NewDesc("kaz_search_documents", "Documents in the search index.", nil, nil)
+	descSearchPending   = prometheus.NewDesc("kaz_search_pending_changes", "Document changes not yet indexed (counted up to 10,000).", nil, nil)
+	descSearchLag       = prometheus.NewDesc("kaz_search_lag_seconds", "How long the oldest change not yet indexed has waited (0 when none).", nil, nil)
+	descSearchFailures  = prometheus.NewDesc("kaz_search_unreadable_documents", "Documents whose text could not be read (findable by name only; listed on the admin page).", nil, nil)
+	descSearchIndexed   = prometheus.NewDesc("kaz_search_indexed_changes_total", "Changes indexed since the server started.", nil, nil)
+)
+
+func (m searchMetrics) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{descSearchDocuments, descSearchPending, descSearchLag, descSearchFailures, descSearchIndexed} {
+		ch <- d
+	}
+}
+
+func (m searchMetrics) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	st, err := m.ix.Status(ctx)
+	if err != nil {
+		return
+	}
+	ch <- prometheus.MustNewConstMetric(descSearchDocuments, prometheus.GaugeValue, float64(st.Documents))
+	ch <- prometheus.MustNewConstMetric(descSearchPending, prometheus.GaugeValue, float64(st.Pending))
+	ch <- prometheus.MustNewConstMetric(descSearchLag, prometheus.GaugeValue, st.LagSeconds)
+	ch <- prometheus.MustNewConstMetric(descSearchFailures, prometheus.GaugeValue, float64(st.Failures))
+	ch <- prometheus.MustNewConstMetric(descSearchIndexed, prometheus.CounterValue, float64(st.Indexed))
 }
