@@ -2,6 +2,7 @@ package docstore
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"strconv"
@@ -286,20 +287,14 @@ func (s *Store) prefetchTwins(ctx context.Context, q querier, w *batchWrites, li
 			if err != nil {
 				return fmt.Errorf("docstore: stat: %w", err)
 			}
-			for rows.Next() {
-				it, err := scanItem(rows, libName)
-				if err != nil {
-					rows.Close()
-					return fmt.Errorf("docstore: stat: %w", err)
-				}
+			its, err := scanItems(rows, libName)
+			if err != nil {
+				return fmt.Errorf("docstore: stat: %w", err)
+			}
+			for _, it := range its {
 				if pre := byKey[nameKey(it.Name)]; pre != nil {
 					w.twins[pre.key] = append(w.twins[pre.key], it)
 				}
-			}
-			err = rows.Err()
-			rows.Close()
-			if err != nil {
-				return fmt.Errorf("docstore: stat: %w", err)
 			}
 		}
 	}
@@ -325,14 +320,7 @@ func (s *Store) itemAndTwinsIn(ctx context.Context, q querier, w *batchWrites, k
 		return s.itemAndTwins(ctx, q, l, cp)
 	}
 	delete(w.twins, key) // each job reads once
-	name := baseOf(cp)
-	for i := range its {
-		if its[i].Name == name {
-			cur = &its[i]
-		} else {
-			clash = true
-		}
-	}
+	cur, clash = twinsOf(its, baseOf(cp))
 	return cur, clash, nil
 }
 
@@ -344,22 +332,39 @@ func (s *Store) itemAndTwins(ctx context.Context, q querier, l libRow, cp string
 	if err != nil {
 		return nil, false, fmt.Errorf("docstore: stat %s%s: %w", l.name, cp, err)
 	}
+	its, err := scanItems(rows, l.name)
+	if err != nil {
+		return nil, false, fmt.Errorf("docstore: stat %s%s: %w", l.name, cp, err)
+	}
+	cur, clash = twinsOf(its, name)
+	return cur, clash, nil
+}
+
+// scanItems reads and closes rows of itemCols.
+func scanItems(rows *sql.Rows, lib string) ([]Item, error) {
 	defer rows.Close()
+	var its []Item
 	for rows.Next() {
-		it, err := scanItem(rows, l.name)
+		it, err := scanItem(rows, lib)
 		if err != nil {
-			return nil, false, fmt.Errorf("docstore: stat %s%s: %w", l.name, cp, err)
+			return nil, err
 		}
-		if it.Name == name {
-			cur = &it
+		its = append(its, it)
+	}
+	return its, rows.Err()
+}
+
+// twinsOf splits the siblings equal up to case to name: the one named
+// name exactly (nil when none), and whether another is there.
+func twinsOf(its []Item, name string) (cur *Item, clash bool) {
+	for i := range its {
+		if its[i].Name == name {
+			cur = &its[i]
 		} else {
 			clash = true
 		}
 	}
-	if err := rows.Err(); err != nil {
-		return nil, false, fmt.Errorf("docstore: stat %s%s: %w", l.name, cp, err)
-	}
-	return cur, clash, nil
+	return cur, clash
 }
 
 // putCheckFresh is Put's check from the database alone.

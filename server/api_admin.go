@@ -57,11 +57,7 @@ func (s *Server) adminSetDisabled(disabled bool) httperr.Func {
 			if err := auth.RevokeUser(ctx, s.db, name); err != nil {
 				return err
 			}
-			if idp := s.IDP(); idp != nil {
-				if _, err := idp.LogoutUser(ctx, s.log, idp.Issuer(), name); err != nil {
-					s.log.Warn("disable user: ending provider sessions failed", "user", name, "err", err)
-				}
-			}
+			s.endProviderSessions(ctx, name, "disable user")
 		}
 		s.log.Info("account changed by an administrator", "user", name, "disabled", disabled, "by", p.User)
 		httperr.WriteJSON(w, http.StatusOK, map[string]any{"user": name, "disabled": disabled})
@@ -81,9 +77,7 @@ func (s *Server) adminResetMFA(w http.ResponseWriter, r *http.Request) error {
 	if err := idp.ResetMFA(ctx, name); err != nil {
 		return err
 	}
-	if _, err := idp.LogoutUser(ctx, s.log, idp.Issuer(), name); err != nil {
-		s.log.Warn("reset-mfa: ending provider sessions failed", "user", name, "err", err)
-	}
+	s.endProviderSessions(ctx, name, "reset-mfa")
 	p, _ := auth.FromContext(ctx)
 	s.log.Info("second factors reset by an administrator", "user", name, "by", p.User)
 	httperr.WriteJSON(w, http.StatusOK, map[string]any{"user": name, "reset": true})
@@ -263,9 +257,7 @@ func (s *Server) adminNewPassword(w http.ResponseWriter, r *http.Request) error 
 	if err := auth.EndSessions(ctx, s.db, name); err != nil {
 		return err
 	}
-	if _, err := idp.LogoutUser(ctx, s.log, idp.Issuer(), name); err != nil {
-		s.log.Warn("new password: ending provider sessions failed", "user", name, "err", err)
-	}
+	s.endProviderSessions(ctx, name, "new password")
 	p, _ := auth.FromContext(ctx)
 	s.log.Info("password replaced by an administrator", "user", name, "by", p.User)
 	httperr.WriteJSON(w, http.StatusOK, map[string]any{"user": name, "password": pw})
@@ -291,4 +283,17 @@ func temporaryPassword() string {
 		n++
 	}
 	return sb.String()
+}
+
+// endProviderSessions signs name out of the built-in provider (its
+// sessions and refresh tokens), when it runs; a failure is logged, not
+// returned: the administrator's change itself is done.
+func (s *Server) endProviderSessions(ctx context.Context, name, what string) {
+	idp := s.IDP()
+	if idp == nil {
+		return
+	}
+	if _, err := idp.LogoutUser(ctx, s.log, idp.Issuer(), name); err != nil {
+		s.log.Warn(what+": ending provider sessions failed", "user", name, "err", err)
+	}
 }

@@ -65,6 +65,21 @@ func legacyDocs() []search.Document {
 
 // checkUpgraded checks that the engine in dir serves the legacy documents
 // with every stored field intact, from a shard in the current format.
+// indexedDir returns a folder holding a closed index of legacyDocs.
+func indexedDir(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	e, err := Open(t.Context(), dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Apply(t.Context(), &search.Batch{Put: legacyDocs()}); err != nil {
+		t.Fatal(err)
+	}
+	e.Close()
+	return dir
+}
+
 func checkUpgraded(t *testing.T, dir string) {
 	t.Helper()
 	e, err := Open(t.Context(), dir, nil)
@@ -160,15 +175,7 @@ func TestOpenFinishesAnUpgradeACrashInterrupted(t *testing.T) {
 	})
 	t.Run("after the swap", func(t *testing.T) {
 		// The new shard in place, the old one not yet removed.
-		dir := t.TempDir()
-		e, err := Open(t.Context(), dir, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := e.Apply(t.Context(), &search.Batch{Put: legacyDocs()}); err != nil {
-			t.Fatal(err)
-		}
-		e.Close()
+		dir := indexedDir(t)
 		p := filepath.Join(dir, shardDir("rh"))
 		if err := os.MkdirAll(p+oldSuffix, 0o700); err != nil {
 			t.Fatal(err)
@@ -178,15 +185,7 @@ func TestOpenFinishesAnUpgradeACrashInterrupted(t *testing.T) {
 }
 
 func TestOpenRefusesANewerFormat(t *testing.T) {
-	dir := t.TempDir()
-	e, err := Open(t.Context(), dir, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := e.Apply(t.Context(), &search.Batch{Put: legacyDocs()}); err != nil {
-		t.Fatal(err)
-	}
-	e.Close()
+	dir := indexedDir(t)
 	if err := os.WriteFile(filepath.Join(dir, shardDir("rh"), formatFile), []byte("99\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
