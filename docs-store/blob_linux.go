@@ -61,3 +61,19 @@ func inodeOf(f *os.File) uint64 {
 	}
 	return 0
 }
+
+// datasync makes f's data durable, with the metadata needed to read it
+// back (its size) but not its times: what SQLite itself does for its log
+// (fdatasync). When the log is rewritten in place, as it is after each
+// checkpoint, no journal commit of the file system is needed.
+func datasync(f *os.File) error {
+	for {
+		err := unix.Fdatasync(int(f.Fd()))
+		if err != unix.EINTR {
+			if err != nil {
+				return &os.PathError{Op: "fdatasync", Path: f.Name(), Err: err}
+			}
+			return nil
+		}
+	}
+}

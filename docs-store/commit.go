@@ -457,7 +457,7 @@ func (s *Store) fsyncWAL(lastIno *uint64) error {
 		return err
 	}
 	defer f.Close()
-	if err := f.Sync(); err != nil {
+	if err := datasync(f); err != nil {
 		return err
 	}
 	if ino := inodeOf(f); ino == 0 || ino != *lastIno {

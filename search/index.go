@@ -28,6 +28,24 @@ type Index interface {
 	Close() error
 }
 
+// Starter is an Index that can begin a batch before the previous one has
+// ended: Start returns at once, and its wait returns what Apply would.
+// Batches started one after the other are applied to each library in
+// that order. The indexer uses it to read and extract the next batch
+// while the engine finishes this one.
+type Starter interface {
+	Start(ctx context.Context, b *Batch) (wait func() error)
+}
+
+// start begins b on idx: Start when idx has it, else Apply at once.
+func start(ctx context.Context, idx Index, b *Batch) (wait func() error) {
+	if s, ok := idx.(Starter); ok {
+		return s.Start(ctx, b)
+	}
+	err := idx.Apply(ctx, b)
+	return func() error { return err }
+}
+
 // ErrBadCursor is returned by Search for a cursor that does not belong to
 // the query (or was forged).
 var ErrBadCursor = errors.New("search: invalid cursor")

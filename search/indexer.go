@@ -58,6 +58,10 @@ type Indexer struct {
 
 	notify chan struct{}
 	runMu  sync.Mutex // one batch or reindex at a time
+	// flight holds the batches started and not yet landed, oldest first
+	// (runMu held): while one is being written, the next is read and
+	// extracted. Only a landed batch moves the cursor.
+	flight []*started
 
 	mu        sync.Mutex
 	lastBatch time.Time
@@ -124,8 +128,11 @@ func (ix *Indexer) Run(ctx context.Context) error {
 		case <-ix.notify:
 		}
 		for {
-			n, err := ix.RunOnce(ctx)
+			ix.runMu.Lock()
+			n, err := ix.runOnce(ctx, true)
+			ix.runMu.Unlock()
 			if ctx.Err() != nil {
+				ix.settle(ctx)
 				return nil
 			}
 			if err != nil {
@@ -145,6 +152,16 @@ func (ix *Indexer) Run(ctx context.Context) error {
 			}
 		}
 		t.Reset(max(backoff, ix.cfg.PollInterval))
+	}
+}
+
+// settle lands the batches Run left in flight when it stops, so that
+// their cursor is saved (runMu not held).
+func (ix *Indexer) settle(ctx context.Context) {
+	ix.runMu.Lock()
+	defer ix.runMu.Unlock()
+	if err := ix.land(context.WithoutCancel(ctx)); err != nil {
+		ix.log.Warn("indexing stopped; the last batch will be indexed again", "err", err)
 	}
 }
 
@@ -243,20 +260,112 @@ func (p *pending) add(c Change) {
 }
 
 // RunOnce indexes the next batch of changes and returns how many changes
-// it consumed.
+// it consumed; they are durable in the index, and the cursor moved, when
+// it returns.
 func (ix *Indexer) RunOnce(ctx context.Context) (int, error) {
 	ix.runMu.Lock()
 	defer ix.runMu.Unlock()
-	after, err := ix.Cursor(ctx)
+	return ix.runOnce(ctx, false)
+}
+
+// started is a batch the index is writing (Starter), and what to do once
+// it is durable.
+type started struct {
+	wait     func() error
+	b        *Batch
+	failures map[Ref]string
+	seq      int64 // the cursor to save once landed (0: none)
+	docs     int
+	progress func() // reindex: once landed
+}
+
+// begin starts b and lands the batches before the last one: one batch is
+// written while the caller prepares the next.
+func (ix *Indexer) begin(ctx context.Context, s *started) error {
+	s.wait = start(ctx, ix.idx, s.b)
+	ix.flight = append(ix.flight, s)
+	for len(ix.flight) > 1 {
+		if err := ix.landOne(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// landOne waits for the oldest batch in flight, then records its failures
+// and moves the cursor. On an error every batch in flight is given up:
+// the cursor stays at the last landed one, so their changes are read
+// again (upserts and deletions are idempotent).
+func (ix *Indexer) landOne(ctx context.Context) error {
+	s := ix.flight[0]
+	ix.flight = ix.flight[1:]
+	err := s.wait()
 	if err != nil {
-		return 0, err
+		ix.setErr(err)
+		err = fmt.Errorf("search: apply batch: %w", err)
+	}
+	if err == nil {
+		err = ix.recordFailures(ctx, s.b, s.failures)
+	}
+	if err == nil && s.seq > 0 {
+		err = ix.setCursor(ctx, s.seq)
+	}
+	if err != nil {
+		ix.abandon()
+		return err
+	}
+	ix.indexed.Add(int64(s.docs))
+	if s.progress != nil {
+		s.progress()
+	}
+	if s.seq > 0 {
+		ix.mu.Lock()
+		ix.lastBatch = time.Now()
+		ix.lastErr = ""
+		ix.mu.Unlock()
+	}
+	return nil
+}
+
+// land lands every batch in flight.
+func (ix *Indexer) land(ctx context.Context) error {
+	for len(ix.flight) > 0 {
+		if err := ix.landOne(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// abandon waits for the batches in flight and forgets them.
+func (ix *Indexer) abandon() {
+	for _, s := range ix.flight {
+		s.wait()
+	}
+	ix.flight = nil
+}
+
+// runOnce is RunOnce; with pipeline (Run, while changes keep coming) it
+// returns with the batch still being written when a full batch was read,
+// and the next call lands it once it has started the following one.
+func (ix *Indexer) runOnce(ctx context.Context, pipeline bool) (int, error) {
+	var after int64
+	if n := len(ix.flight); n > 0 && ix.flight[n-1].seq > 0 {
+		after = ix.flight[n-1].seq
+	} else {
+		var err error
+		if after, err = ix.Cursor(ctx); err != nil {
+			ix.abandon()
+			return 0, err
+		}
 	}
 	changes, err := ix.src.Changes(ctx, after, ix.cfg.BatchSize)
 	if err != nil {
+		ix.abandon()
 		return 0, fmt.Errorf("search: read changes: %w", err)
 	}
 	if len(changes) == 0 {
-		return 0, nil
+		return 0, ix.land(ctx)
 	}
 	p := newPending()
 	for _, c := range changes {
@@ -270,6 +379,7 @@ func (ix *Indexer) RunOnce(ctx context.Context) (int, error) {
 			return nil
 		})
 		if err != nil && !errors.Is(err, ErrNotFound) {
+			ix.abandon()
 			return 0, fmt.Errorf("search: walk %s%s: %w", w.Library, w.Path, err)
 		}
 	}
@@ -284,37 +394,33 @@ func (ix *Indexer) RunOnce(ctx context.Context) (int, error) {
 	// Deletions go with the first chunk of documents; a large folder move
 	// or restore is indexed in chunks of BatchSize documents, so memory
 	// stays bounded. The cursor moves only after the last chunk.
-	ndocs := 0
+	last := changes[len(changes)-1].Seq
 	for first := true; first || len(refs) > 0; first = false {
 		n := min(len(refs), ix.cfg.BatchSize)
 		chunk := refs[:n]
 		refs = refs[n:]
 		docs, failures, gone, err := ix.load(ctx, chunk)
 		if err != nil {
+			ix.abandon()
 			return 0, err
 		}
 		b.Put = docs
 		b.Delete = append(b.Delete, gone...)
-		if err := ix.idx.Apply(ctx, b); err != nil {
-			ix.setErr(err)
-			return 0, fmt.Errorf("search: apply batch: %w", err)
+		s := &started{b: b, failures: failures, docs: len(docs)}
+		if len(refs) == 0 {
+			s.seq = last
 		}
-		if err := ix.recordFailures(ctx, b, failures); err != nil {
+		if err := ix.begin(ctx, s); err != nil {
 			return 0, err
 		}
-		ndocs += len(docs)
 		b = &Batch{}
 	}
-	last := changes[len(changes)-1].Seq
-	if err := ix.setCursor(ctx, last); err != nil {
-		return 0, err
+	if !pipeline || len(changes) < ix.cfg.BatchSize {
+		if err := ix.land(ctx); err != nil {
+			return 0, err
+		}
 	}
-	ix.indexed.Add(int64(ndocs))
-	ix.mu.Lock()
-	ix.lastBatch = time.Now()
-	ix.lastErr = ""
-	ix.mu.Unlock()
-	ix.log.Debug("indexed changes", "changes", len(changes), "documents", ndocs, "cursor", last)
+	ix.log.Debug("indexing changes", "changes", len(changes), "cursor", last)
 	return len(changes), nil
 }
 
@@ -572,6 +678,11 @@ type Progress func(done, total int)
 func (ix *Indexer) Reindex(ctx context.Context, library string, progress Progress) error {
 	ix.runMu.Lock()
 	defer ix.runMu.Unlock()
+	// What Run has in flight goes first: the cursor read below is then
+	// the index's.
+	if err := ix.land(ctx); err != nil {
+		return err
+	}
 	if progress == nil {
 		progress = func(int, int) {}
 	}
@@ -639,6 +750,7 @@ func (ix *Indexer) Reindex(ctx context.Context, library string, progress Progres
 	if _, err := ix.db.ExecContext(ctx, ix.db.Rebind(`DELETE FROM search_failures WHERE library IN (`+placeholders(len(libs))+`)`), anySlice(libs)...); err != nil && len(libs) > 0 {
 		return fmt.Errorf("search: clear failures: %w", err)
 	}
+	// Each chunk is read and extracted while the one before is written.
 	done := 0
 	for len(files) > 0 {
 		n := min(len(files), ix.cfg.BatchSize)
@@ -646,17 +758,19 @@ func (ix *Indexer) Reindex(ctx context.Context, library string, progress Progres
 		files = files[n:]
 		docs, failures, _, err := ix.load(ctx, chunk)
 		if err != nil {
+			ix.abandon()
 			return err
 		}
-		b := &Batch{Put: docs}
-		if err := ix.idx.Apply(ctx, b); err != nil {
+		s := &started{b: &Batch{Put: docs}, failures: failures, progress: func() {
+			done += n
+			progress(done, total)
+		}}
+		if err := ix.begin(ctx, s); err != nil {
 			return err
 		}
-		if err := ix.recordFailures(ctx, b, failures); err != nil {
-			return err
-		}
-		done += n
-		progress(done, total)
+	}
+	if err := ix.land(ctx); err != nil {
+		return err
 	}
 	if library == "" {
 		if err := ix.setCursor(ctx, startSeq); err != nil {

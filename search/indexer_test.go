@@ -309,3 +309,97 @@ func TestLargeFolderMoveIsIndexedInChunks(t *testing.T) {
 	r.drain()
 	r.want("archive municipale", want...)
 }
+
+// piped is an Index that starts batches (search.Starter) and watches the
+// indexer: how many batches are in flight at once, and whether the
+// cursor ever names a change whose document has not landed.
+type piped struct {
+	*bleve.Engine
+	r                 *rig
+	inFlight, maxSeen atomic.Int32
+	landed            atomic.Int64 // documents whose batch ended
+	failAt            atomic.Int32 // the number of the batch to fail (once), 0: none
+	started           atomic.Int32
+	bad               atomic.Value // string: the invariant broken
+}
+
+// check records a cursor naming changes not yet landed: each change of
+// the test puts one new document, so the cursor at c needs c documents.
+func (p *piped) check(ctx context.Context) {
+	if c, err := p.r.ix.Cursor(context.WithoutCancel(ctx)); err == nil && c > p.landed.Load() {
+		p.bad.Store(fmt.Sprintf("cursor at %d with %d documents landed", c, p.landed.Load()))
+	}
+}
+
+func (p *piped) Start(ctx context.Context, b *search.Batch) func() error {
+	p.check(ctx)
+	n := p.started.Add(1)
+	if v := p.inFlight.Add(1); v > p.maxSeen.Load() {
+		p.maxSeen.Store(v)
+	}
+	wait := p.Engine.Start(ctx, b)
+	return func() error {
+		p.check(ctx)
+		err := wait()
+		if err == nil && p.failAt.CompareAndSwap(n, 0) {
+			err = errors.New("disk full")
+		}
+		if err == nil {
+			p.landed.Add(int64(len(b.Put)))
+		}
+		p.inFlight.Add(-1)
+		return err
+	}
+}
+
+// With changes waiting, Run reads and extracts the next batch while the
+// engine writes the current one; the cursor only ever names changes
+// whose batch has landed, also when a batch in flight fails.
+func TestRunWritesOneBatchWhileReadingTheNext(t *testing.T) {
+	r := newRig(t)
+	var p *piped
+	r.open(func(i search.Index) search.Index { p = &piped{Engine: i.(*bleve.Engine), r: r}; return p })
+	var err error
+	r.ix, err = search.NewIndexer(t.Context(), r.db, r.idx, r.src, "bleve:test", search.Config{BatchSize: 4, PollInterval: 50 * time.Millisecond}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 60
+	var want []string
+	for i := range n {
+		r.src.Put("public", fmt.Sprintf("/lot/d%02d.txt", i), []byte("procès-verbal du conseil"))
+		want = append(want, fmt.Sprintf("public:/lot/d%02d.txt", i))
+	}
+	p.failAt.Store(5) // a batch in the middle fails once
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- r.ix.Run(ctx) }()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		if c, _ := r.ix.Cursor(t.Context()); c == n {
+			break
+		}
+		if time.Now().After(deadline) {
+			c, _ := r.ix.Cursor(t.Context())
+			t.Fatalf("cursor at %d after 30 s, want %d", c, n)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if bad, _ := p.bad.Load().(string); bad != "" {
+		t.Fatal(bad)
+	}
+	if p.failAt.Load() != 0 {
+		t.Fatal("the batch meant to fail never ran")
+	}
+	if m := p.maxSeen.Load(); m < 2 {
+		t.Errorf("at most %d batch in flight: the next batch was never read while one was written", m)
+	}
+	if m := p.maxSeen.Load(); m > 2 {
+		t.Errorf("%d batches in flight, want at most 2 (memory stays bounded)", m)
+	}
+	r.want("proces verbal conseil", want...)
+}

@@ -267,7 +267,7 @@ var (
 	descSearchPending   = prometheus.NewDesc("kaz_search_pending_changes", "Document changes not yet indexed (counted up to 10,000).", nil, nil)
 	descSearchLag       = prometheus.NewDesc("kaz_search_lag_seconds", "How long the oldest change not yet indexed has waited (0 when none).", nil, nil)
 	descSearchFailures  = prometheus.NewDesc("kaz_search_unreadable_documents", "Documents whose text could not be read (findable by name only; listed on the admin page).", nil, nil)
-	descSearchIndexed   = prometheus.NewDesc("kaz_search_indexed_changes_total", "Changes indexed since the server started.", nil, nil)
+	descSearchIndexed   = prometheus.NewDesc("kaz_search_indexed_changes_total", "Documents written to the index since the server started, reindexing included.", nil, nil)
 )
 
 func (m searchMetrics) Describe(ch chan<- *prometheus.Desc) {

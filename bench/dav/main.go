@@ -24,6 +24,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -175,8 +176,16 @@ func run() error {
 				}
 			}
 		}()
+		busy0, all0 := machineTicks()
 		v, err := fn()
 		close(done)
+		busy1, all1 := machineTicks()
+		if all1 > all0 {
+			// Whether the machine had cores to spare: a phase bound by
+			// latency leaves them idle, one bound by CPU does not.
+			fmt.Fprintf(os.Stderr, "  %s: %.4g, machine %.0f%% busy (of %d cores)\n", t.name, v,
+				100*float64(busy1-busy0)/float64(all1-all0), runtime.NumCPU())
+		}
 		return v, peak.Load(), t.cpu() - cpu0, err
 	}
 	// The phases after PROPFIND (which takes its own median) run in
@@ -663,4 +672,23 @@ func profileKaz(t *target, file string) error {
 		return err
 	}
 	return f.Close()
+}
+
+// machineTicks reads the machine's CPU time from /proc/stat: the ticks
+// spent busy (neither idle nor waiting for I/O) and in all.
+func machineTicks() (busy, all uint64) {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0, 0
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	f := strings.Fields(line)
+	for i, x := range f[1:] {
+		n, _ := strconv.ParseUint(x, 10, 64)
+		all += n
+		if i != 3 && i != 4 { // idle, iowait
+			busy += n
+		}
+	}
+	return busy, all
 }
