@@ -15,6 +15,8 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"io"
 	"log"
 	"net"
@@ -86,6 +88,9 @@ func serveKaz(dir string) error {
 	}
 	p := &auth.Principal{User: benchUser}
 	h := dav.New(st, dav.Options{})
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(st.Collectors()...)
+	metrics := promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return err
@@ -93,6 +98,10 @@ func serveKaz(dir string) error {
 	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if strings.HasPrefix(r.URL.Path, "/debug/pprof/") && os.Getenv("KAZ_BENCH_PPROF") != "" {
 			http.DefaultServeMux.ServeHTTP(w, r) // profiling the child: see the README
+			return
+		}
+		if r.URL.Path == "/debug/kaz-metrics" {
+			metrics.ServeHTTP(w, r) // the store's counters: see smallPuts
 			return
 		}
 		if u, pw, ok := r.BasicAuth(); !ok || u != benchUser || pw != benchPass {
@@ -630,6 +639,10 @@ func smallPuts(t *target, round int) (float64, error) {
 		profiled = make(chan error, 1)
 		go func() { profiled <- profileKaz(t, *flagProf) }()
 	}
+	var c0 map[string]float64
+	if t.name == "Kaz" {
+		c0 = kazCounters(t)
+	}
 	start := time.Now()
 	err := parallel(*flagPar, *flagSmall, func(i int) error {
 		b := append([]byte(strconv.Itoa(i)), body[:4096-len(strconv.Itoa(i))]...)
@@ -639,6 +652,16 @@ func smallPuts(t *target, round int) (float64, error) {
 		return 0, err
 	}
 	rate := float64(*flagSmall) / time.Since(start).Seconds()
+	if c0 != nil {
+		// The group commit as the server saw it: uploads per transaction,
+		// and the usual commit and log sync times.
+		c1 := kazCounters(t)
+		d := func(k string) float64 { return c1["kaz_docs_"+k] - c0["kaz_docs_"+k] }
+		if d("commits_total") > 0 && d("log_syncs_total") > 0 {
+			fmt.Fprintf(os.Stderr, "  Kaz store: %.2f uploads per commit, commit %.0f µs, log sync %.0f µs (averages)\n",
+				d("committed_writes_total")/d("commits_total"), 1e6*d("commit_seconds_total")/d("commits_total"), 1e6*d("log_sync_seconds_total")/d("log_syncs_total"))
+		}
+	}
 	if profiled != nil {
 		if err := <-profiled; err != nil {
 			return 0, fmt.Errorf("profile: %w", err)
@@ -691,4 +714,27 @@ func machineTicks() (busy, all uint64) {
 		}
 	}
 	return busy, all
+}
+
+// kazCounters reads the Kaz child's store counters (kaz_docs_*).
+func kazCounters(t *target) map[string]float64 {
+	out := map[string]float64{}
+	u, err := url.Parse(t.base)
+	if err != nil {
+		return out
+	}
+	res, err := http.Get("http://" + u.Host + "/debug/kaz-metrics")
+	if err != nil {
+		return out
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	for _, line := range strings.Split(string(b), "\n") {
+		if k, v, ok := strings.Cut(line, " "); ok && strings.HasPrefix(k, "kaz_docs_") {
+			if f, err := strconv.ParseFloat(strings.TrimSpace(v), 64); err == nil {
+				out[k] = f
+			}
+		}
+	}
+	return out
 }
