@@ -687,18 +687,11 @@ func smallPuts(t *target, round int) (float64, error) {
 // KAZ_BENCH_PPROF=1) to file, for about the time the small PUTs take:
 // -small 12000 keeps them busy for the 3 seconds profiled.
 func profileKaz(t *target, file string) error {
-	u, err := url.Parse(t.base)
-	if err != nil {
-		return err
-	}
-	res, err := http.Get("http://" + u.Host + "/debug/pprof/profile?seconds=3")
+	res, err := debugGet(t, "/debug/pprof/profile?seconds=3")
 	if err != nil {
 		return err
 	}
 	defer res.Body.Close()
-	if res.StatusCode != 200 {
-		return fmt.Errorf("status %d", res.StatusCode)
-	}
 	f, err := os.Create(file)
 	if err != nil {
 		return err
@@ -708,6 +701,23 @@ func profileKaz(t *target, file string) error {
 		return err
 	}
 	return f.Close()
+}
+
+// debugGet gets path from the Kaz child's debug endpoints (200 only).
+func debugGet(t *target, path string) (*http.Response, error) {
+	u, err := url.Parse(t.base)
+	if err != nil {
+		return nil, err
+	}
+	res, err := http.Get("http://" + u.Host + path)
+	if err != nil {
+		return nil, err
+	}
+	if res.StatusCode != http.StatusOK {
+		res.Body.Close()
+		return nil, fmt.Errorf("%s: status %d", path, res.StatusCode)
+	}
+	return res, nil
 }
 
 // machineTicks reads the machine's CPU time from /proc/stat: the ticks
@@ -732,11 +742,7 @@ func machineTicks() (busy, all uint64) {
 // kazCounters reads the Kaz child's store counters (kaz_docs_*).
 func kazCounters(t *target) map[string]float64 {
 	out := map[string]float64{}
-	u, err := url.Parse(t.base)
-	if err != nil {
-		return out
-	}
-	res, err := http.Get("http://" + u.Host + "/debug/kaz-metrics")
+	res, err := debugGet(t, "/debug/kaz-metrics")
 	if err != nil {
 		return out
 	}

@@ -467,19 +467,25 @@ func measure(runs int, queries []string, fn func(string)) (p50, p99 float64) {
 	return ds[len(ds)/2], ds[min(len(ds)-1, len(ds)*99/100)]
 }
 
-// freshness writes documents through docstore and measures the time until
-// the indexer (run as the server runs it) makes each searchable.
-func freshness(ctx context.Context, dir string, samples int) (p50, p99 float64) {
+// openStore opens a document store in dir, and the administrator who
+// writes in it.
+func openStore(ctx context.Context, dir string) (*sqldb.DB, *docstore.Store, *auth.Principal) {
 	db, err := sqldb.OpenSQLite(ctx, filepath.Join(dir, "kaz.db"))
 	if err != nil {
 		log.Fatal(err)
 	}
-	defer db.Close()
 	st, err := docstore.Open(ctx, docstore.DefaultConfig(), db, filepath.Join(dir, "blobs"), nil)
 	if err != nil {
 		log.Fatal(err)
 	}
-	admin := &auth.Principal{User: "bench", Admin: true, Groups: []string{"admins"}}
+	return db, st, &auth.Principal{User: "bench", Admin: true, Groups: []string{"admins"}}
+}
+
+// freshness writes documents through docstore and measures the time until
+// the indexer (run as the server runs it) makes each searchable.
+func freshness(ctx context.Context, dir string, samples int) (p50, p99 float64) {
+	db, st, admin := openStore(ctx, dir)
+	defer db.Close()
 	if _, err := st.CreateLibrary(ctx, admin, docstore.LibrarySpec{Name: "bench", Grants: []docstore.Grant{{Role: docstore.RoleOwner, Subject: "group:admins"}}}); err != nil {
 		log.Fatal(err)
 	}
@@ -613,16 +619,8 @@ type serial struct{ search.Index }
 // indexer's Reindex of them, pipelined (the indexer's way) and serial,
 // alternated.
 func reindexBench(ctx context.Context, dir string, docs []search.Document) {
-	db, err := sqldb.OpenSQLite(ctx, filepath.Join(dir, "kaz.db"))
-	if err != nil {
-		log.Fatal(err)
-	}
+	db, st, admin := openStore(ctx, dir)
 	defer db.Close()
-	st, err := docstore.Open(ctx, docstore.DefaultConfig(), db, filepath.Join(dir, "blobs"), nil)
-	if err != nil {
-		log.Fatal(err)
-	}
-	admin := &auth.Principal{User: "bench", Admin: true, Groups: []string{"admins"}}
 	libs, dirs := map[string]bool{}, map[string]bool{}
 	var text int64
 	for i, d := range docs {
