@@ -18,25 +18,29 @@ import (
 
 // Group commit. Concurrent Puts hand their written (not yet synced) content
 // and their metadata transaction to a single committer goroutine, which
-// takes the jobs waiting as one batch and, in order:
-//  1. syncs every content of the batch in parallel (the file system makes
-//     them durable in one journal commit instead of one each);
+// takes the jobs waiting and, in order:
+//  1. syncs every content it took in parallel (the file system makes them
+//     durable in one journal commit instead of one each);
 //  2. names each content by its hash (link or rename), only once synced;
-//  3. syncs each blob folder the batch named into, once;
-//  4. runs the jobs in one database transaction: a job refused by its
-//     checks (before writing anything) drops out alone, any other failure
-//     gives the batch up and each job then runs in its own transaction;
-//  5. on SQLite, hands the committed jobs to the WAL syncer and goes on with
-//     the next batch: the syncer fsyncs the write-ahead log once for every
-//     batch committed meanwhile, then lets their Puts return.
+//  3. syncs each blob folder it named into, once;
+//  4. runs the jobs at once in the batch's open transaction (openBatch): a
+//     job refused by its checks (before writing anything) drops out
+//     alone, any other failure gives the batch up and each job then runs
+//     in its own transaction;
+//  5. on SQLite, commits the batch when it is time (hold), hands its jobs
+//     to the WAL syncer and opens the next batch as jobs arrive: the
+//     syncer fsyncs the write-ahead log once for every batch committed
+//     meanwhile, then lets their Puts return.
 // The commit itself runs with synchronous=NORMAL (no fsync under SQLite's
 // writer lock); the syncer's fsync, which covers every frame written to the
 // log so far, makes the batch durable against an OS crash or a power cut
 // before any of its Puts returns — while the next batch's SQL already runs.
 // That overlap is what lets small Puts go faster than one fsync each.
 // The committer does not commit as soon as it can, though: while the
-// syncer's fsync runs, it lets the Puts arriving gather until just in time
-// for the next fsync (hold), so that they share one transaction.
+// syncer's fsync runs, it lets the Puts arriving join the open batch,
+// running each as it comes, until just in time for the next fsync (hold),
+// so that they share one transaction and only its commit is left on their
+// way.
 
 // walCheckpointPages is how many pages of write-ahead log the committer
 // lets grow before it checkpoints them into the database (SQLite's
@@ -89,6 +93,9 @@ type committer struct {
 	hist    [histSize]batchRecord
 	// trusted counts the jobs that ran on their pre-check (for tests).
 	trusted atomic.Uint64
+	// inOpen counts the jobs run in the open batch, not yet committed
+	// (for tests).
+	inOpen atomic.Int64
 	// epoch changes, before a batch is counted, whenever the batch may
 	// follow a commit by another connection (see checkCache); lastDV is the
 	// previous batch's data_version (-1: unknown; committer goroutine).
@@ -219,10 +226,10 @@ func (c *committer) close() {
 	}
 }
 
-func (c *committer) take() []*commitJob {
+func (c *committer) take(limit int) []*commitJob {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	n := min(len(c.queue), maxBatch)
+	n := min(len(c.queue), limit)
 	if n == 0 {
 		return nil
 	}
@@ -264,11 +271,55 @@ func (c *committer) run(stopped chan struct{}) {
 	defer idle.Stop()
 	holdT := time.NewTimer(time.Hour)
 	holdT.Stop()
+	// ob is the batch begun and not yet committed (WAL syncing only).
+	var ob *openBatch
 	for {
-		for walSync {
-			wait, ok := c.hold(syncq)
-			if !ok {
-				break
+		limit := maxBatch
+		if ob != nil {
+			limit -= len(ob.jobs)
+		}
+		batch := c.take(limit)
+		if len(batch) > 0 {
+			if conn == nil {
+				var err error
+				if conn, err = c.open(ctx, walSync); err != nil {
+					for _, j := range batch {
+						j.err = fmt.Errorf("docstore: commit: %w", err)
+						close(j.done)
+					}
+					continue
+				}
+			}
+			if !walSync {
+				// Without a log to sync, each batch commits at once.
+				for _, j := range c.commit(ctx, conn, batch) {
+					close(j.done)
+				}
+				continue
+			}
+			// The jobs run now, in the open batch: when it is time to
+			// commit, only its end is left (see openBatch).
+			if live := c.syncContents(batch); len(live) > 0 {
+				if ob == nil {
+					ob = c.begin(ctx, conn)
+				}
+				c.step(ctx, ob, live)
+			}
+		}
+		if ob != nil {
+			wait, hold := c.hold(syncq, ob)
+			if !hold {
+				if done := c.end(ctx, conn, ob); len(done) > 0 {
+					syncq <- done
+				}
+				ob = nil
+				continue
+			}
+			c.mu.Lock()
+			queued := len(c.queue)
+			c.mu.Unlock()
+			if queued > 0 {
+				continue // run them before deciding again
 			}
 			if wait > 0 {
 				holdT.Reset(wait)
@@ -279,72 +330,56 @@ func (c *committer) run(stopped chan struct{}) {
 			case <-holdT.C:
 			}
 			holdT.Stop()
-		}
-		batch := c.take()
-		if len(batch) == 0 {
-			c.mu.Lock()
-			closed := c.closed
-			c.mu.Unlock()
-			if !closed {
-				idle.Reset(committerIdle)
-				select {
-				case <-c.wake:
-					continue
-				case <-idle.C:
-				}
-			}
-			c.mu.Lock()
-			if len(c.queue) == 0 {
-				c.running = false
-				c.mu.Unlock()
-				return
-			}
-			c.mu.Unlock()
 			continue
 		}
-		if conn == nil {
-			var err error
-			// data_version is per connection: nothing remembered of the
-			// previous one may be compared with the new one's.
-			c.hist = [histSize]batchRecord{}
-			c.lastDV = -1
-			conn, err = c.s.db.Conn(ctx)
-			if err == nil && c.s.db.Dialect == sqldb.SQLite && !walSync {
-				// No file to sync ourselves: let SQLite sync each commit.
-				_, err = conn.ExecContext(ctx, `PRAGMA synchronous=FULL`)
-			}
-			if err == nil && walSync {
-				// Checkpoint (copy the log into the database) every
-				// walCheckpointPages instead of SQLite's 1,000.
-				_, err = conn.ExecContext(ctx, `PRAGMA wal_autocheckpoint=`+strconv.Itoa(walCheckpointPages))
-			}
-			if err != nil {
-				if conn != nil {
-					conn.Close()
-					conn = nil
-				}
-				for _, j := range batch {
-					j.err = fmt.Errorf("docstore: commit: %w", err)
-					close(j.done)
-				}
+		if len(batch) > 0 {
+			continue
+		}
+		c.mu.Lock()
+		closed := c.closed
+		c.mu.Unlock()
+		if !closed {
+			idle.Reset(committerIdle)
+			select {
+			case <-c.wake:
 				continue
+			case <-idle.C:
 			}
 		}
-		t0 := time.Now()
-		done := c.commit(ctx, conn, batch)
-		took := time.Since(t0)
-		c.commitTime = ewma(c.commitTime, took)
-		c.stats.batches.Add(1)
-		c.stats.jobs.Add(int64(len(batch)))
-		c.stats.commitNs.Add(int64(took))
-		if walSync && len(done) > 0 {
-			syncq <- done
-		} else {
-			for _, j := range done {
-				close(j.done)
-			}
+		c.mu.Lock()
+		if len(c.queue) == 0 {
+			c.running = false
+			c.mu.Unlock()
+			return
 		}
+		c.mu.Unlock()
 	}
+}
+
+// open takes the committer's connection and sets it up.
+func (c *committer) open(ctx context.Context, walSync bool) (*sql.Conn, error) {
+	// data_version is per connection: nothing remembered of the
+	// previous one may be compared with the new one's.
+	c.hist = [histSize]batchRecord{}
+	c.lastDV = -1
+	conn, err := c.s.db.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if c.s.db.Dialect == sqldb.SQLite && !walSync {
+		// No file to sync ourselves: let SQLite sync each commit.
+		_, err = conn.ExecContext(ctx, `PRAGMA synchronous=FULL`)
+	}
+	if err == nil && walSync {
+		// Checkpoint (copy the log into the database) every
+		// walCheckpointPages instead of SQLite's 1,000.
+		_, err = conn.ExecContext(ctx, `PRAGMA wal_autocheckpoint=`+strconv.Itoa(walCheckpointPages))
+	}
+	if err != nil {
+		conn.Close()
+		return nil, err
+	}
+	return conn, nil
 }
 
 // syncWAL makes committed batches durable: one fsync of the write-ahead
@@ -398,8 +433,8 @@ func (c *committer) syncWAL(syncq chan []*commitJob, synced chan struct{}, took 
 	}
 }
 
-// hold tells the committer whether to let jobs gather instead of
-// committing them now (ok), and for how long at most (wait, 0: until the
+// hold tells the committer whether to keep the open batch ob open instead
+// of committing it now (ok), and for how long at most (wait, 0: until the
 // syncer takes the waiting batch). A batch commits, at the latest, in time
 // for the syncer's next fsync: committing earlier gains nothing, committing
 // later loses an fsync's time. So the committer holds
@@ -407,16 +442,16 @@ func (c *committer) syncWAL(syncq chan []*commitJob, synced chan struct{}, took 
 //     the batches before is in flight): a batch committed now would go
 //     with the same next fsync;
 //   - while the fsync in flight has, by the usual durations, longer to run
-//     than a commit takes: the jobs arriving meanwhile join the batch.
+//     than the end of a batch takes: the jobs arriving meanwhile join it.
 //
 // One batch instead of several costs one transaction (pages written once
 // to the log: item, index, audit and change leaves) and one fsync. A full
-// queue (maxBatch) or closing goes on at once.
-func (c *committer) hold(syncq chan []*commitJob) (wait time.Duration, ok bool) {
+// batch (maxBatch) or closing goes on at once.
+func (c *committer) hold(syncq chan []*commitJob, ob *openBatch) (wait time.Duration, ok bool) {
 	c.mu.Lock()
-	n, closed := len(c.queue), c.closed
+	closed := c.closed
 	c.mu.Unlock()
-	if closed || n == 0 || n >= maxBatch {
+	if closed || len(ob.jobs) >= maxBatch {
 		return 0, false
 	}
 	if len(syncq) > 0 {
@@ -469,21 +504,10 @@ func (s *Store) fsyncWAL(lastIno *uint64) error {
 	return nil
 }
 
-// commit runs one batch. A failure other than a refusal (begin, a write, commit)
-// falls back to one transaction per job, so that no job fails for another.
-// It ends the failed jobs and returns the committed ones, which the caller
-// ends (after the WAL sync on SQLite).
-func (c *committer) commit(ctx context.Context, conn *sql.Conn, batch []*commitJob) (committed []*commitJob) {
-	defer func() {
-		for _, j := range batch {
-			if j.err == nil {
-				committed = append(committed, j)
-			} else {
-				close(j.done)
-			}
-		}
-	}()
-	// Contents first, in parallel.
+// syncContents makes the contents of batch durable and named: every
+// content in parallel, then their names, then each blob folder once. It
+// ends the jobs that failed and returns the others.
+func (c *committer) syncContents(batch []*commitJob) (live []*commitJob) {
 	var wg sync.WaitGroup
 	for _, j := range batch {
 		if j.blob != nil {
@@ -514,32 +538,154 @@ func (c *committer) commit(ctx context.Context, conn *sql.Conn, batch []*commitJ
 	}
 	wg.Wait()
 	for _, j := range batch {
-		if j.dir == "" || j.err != nil {
+		if j.dir != "" && j.err == nil {
+			if err := synced[j.dir].err; err != nil {
+				j.err = fmt.Errorf("docstore: sync blob folder: %w", err)
+			}
+		}
+		if j.err != nil {
+			close(j.done)
 			continue
 		}
-		if err := synced[j.dir].err; err != nil {
-			j.err = fmt.Errorf("docstore: sync blob folder: %w", err)
-		}
+		live = append(live, j)
 	}
-	var live []*commitJob
-	for _, j := range batch {
-		if j.err == nil {
-			live = append(live, j)
-		}
-	}
+	return live
+}
+
+// commit runs one batch at once (without a log to sync ourselves) and
+// returns the committed jobs, which the caller ends; it ends the others.
+func (c *committer) commit(ctx context.Context, conn *sql.Conn, batch []*commitJob) []*commitJob {
+	live := c.syncContents(batch)
 	if len(live) == 0 {
-		return
+		return nil
 	}
+	ob := c.begin(ctx, conn)
+	c.step(ctx, ob, live)
+	return c.end(ctx, conn, ob)
+}
+
+// openBatch is a batch's transaction, begun by the committer and kept
+// open while it holds for the fsync in flight (hold): the jobs arriving
+// meanwhile run in it at once (step), so that when it is time to commit
+// only the end of the batch (end: its last rows and the commit) is left
+// on their way. SQLite's write lock is held meanwhile (writeMu for this
+// process), for about one fsync.
+//
+// A failure other than a refusal (begin, a write, the commit) gives the
+// batch up: its jobs then run each in its own transaction, so that no job
+// fails for another.
+type openBatch struct {
+	tx   *sql.Tx // nil: given up
+	w    *batchWrites
+	rec  batchRecord
+	jobs []*commitJob // every job run in tx, refused ones included
+	// unknown: a job did not say what it writes (trusts nothing after).
+	unknown bool
+	busy    time.Duration // time spent running the batch's statements
+}
+
+// begin opens a batch on conn.
+func (c *committer) begin(ctx context.Context, conn *sql.Conn) *openBatch {
+	t0 := time.Now()
+	ob := &openBatch{w: c.s.newBatchWrites(), rec: batchRecord{dv: -1, keys: map[string]bool{}}}
 	if c.s.db.Dialect == sqldb.SQLite {
 		c.s.writeMu.Lock()
-		defer c.s.writeMu.Unlock()
 	}
-	rec, ok := c.batchTx(ctx, conn, live)
-	if !ok {
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return ob // given up: step and end run the jobs alone
+	}
+	ob.tx = tx
+	// Which pre-checks hold (see prechecked)?
+	if c.s.db.Dialect == sqldb.SQLite {
+		if err := tx.QueryRowContext(ctx, `PRAGMA data_version`).Scan(&ob.rec.dv); err != nil {
+			ob.rec.dv = -1
+		}
+	}
+	ob.busy += time.Since(t0)
+	return ob
+}
+
+// step runs live in ob, now: their checks, reads and writes.
+func (c *committer) step(ctx context.Context, ob *openBatch, live []*commitJob) {
+	t0 := time.Now()
+	defer func() {
+		ob.busy += time.Since(t0)
+		c.inOpen.Store(int64(len(ob.jobs)))
+	}()
+	ob.jobs = append(ob.jobs, live...)
+	if ob.tx == nil {
+		return
+	}
+	trust := make([]bool, len(live))
+	for i, j := range live {
+		trust[i] = j.pre != nil && !ob.rec.keys[j.pre.key] && c.stillHolds(j.pre, ob.rec.dv)
+		if j.pre != nil {
+			ob.rec.keys[j.pre.key] = true
+		} else {
+			ob.unknown = true
+		}
+		if trust[i] {
+			c.trusted.Add(1)
+		}
+	}
+	if err := c.s.prefetchTwins(ctx, c.s.prepared(ob.tx), ob.w, live, trust); err != nil {
+		c.giveUp(ob)
+		return
+	}
+	for i, j := range live {
+		// No savepoint: a job refused by its checks has written nothing
+		// (refused); any other failure gives the batch up.
+		if err := j.fn(j.ctx, ob.tx, ob.w, trust[i]); err != nil {
+			var r refusedErr
+			if !errors.As(err, &r) {
+				c.giveUp(ob)
+				return
+			}
+			j.err = r.error
+		}
+	}
+	// The rows are written now too, while the batch is held.
+	if err := ob.w.flush(ctx, c.s.prepared(ob.tx)); err != nil {
+		c.giveUp(ob)
+	}
+}
+
+// giveUp rolls ob back: its jobs will run alone.
+func (c *committer) giveUp(ob *openBatch) {
+	ob.tx.Rollback()
+	ob.tx = nil
+	for _, j := range ob.jobs {
+		j.err = nil
+	}
+}
+
+// end commits ob (or, given up, runs its jobs alone), ends the refused and
+// failed jobs and returns the committed ones, which the caller ends (after
+// the WAL sync on SQLite).
+func (c *committer) end(ctx context.Context, conn *sql.Conn, ob *openBatch) (committed []*commitJob) {
+	t0 := time.Now()
+	if ob.tx != nil {
+		if err := ob.w.flush(ctx, c.s.prepared(ob.tx)); err != nil {
+			c.giveUp(ob)
+		} else if err := ob.tx.Commit(); err != nil {
+			ob.tx = nil
+			for _, j := range ob.jobs {
+				j.err = nil
+			}
+		}
+	}
+	rec := ob.rec
+	if ob.tx == nil {
 		rec = batchRecord{dv: -1} // unknown: trusts nothing across it
-		for _, j := range live {
+		for _, j := range ob.jobs {
 			j.err = c.singleTx(ctx, conn, j)
 		}
+	} else if ob.unknown {
+		rec.keys = nil
+	}
+	if c.s.db.Dialect == sqldb.SQLite {
+		c.s.writeMu.Unlock()
 	}
 	// A commit by another connection since the previous batch (or not
 	// knowing) ends the epoch of the cached checks.
@@ -550,71 +696,20 @@ func (c *committer) commit(ctx context.Context, conn *sql.Conn, batch []*commitJ
 	rec.seq = c.batches.Load() + 1
 	c.hist[rec.seq%histSize] = rec
 	c.batches.Add(1)
-	return
-}
-
-// batchTx runs live in one transaction and returns what to remember of it;
-// false when it had to give up (the jobs' errors are then unset, for
-// singleTx to retry).
-func (c *committer) batchTx(ctx context.Context, conn *sql.Conn, live []*commitJob) (batchRecord, bool) {
-	giveUp := batchRecord{dv: -1}
-	tx, err := conn.BeginTx(ctx, nil)
-	if err != nil {
-		return giveUp, false
-	}
-	fail := func() (batchRecord, bool) {
-		tx.Rollback()
-		for _, j := range live {
-			j.err = nil
-		}
-		return giveUp, false
-	}
-	// Which pre-checks hold (see prechecked)?
-	rec := batchRecord{dv: -1, keys: make(map[string]bool, len(live))}
-	if c.s.db.Dialect == sqldb.SQLite {
-		if err := tx.QueryRowContext(ctx, `PRAGMA data_version`).Scan(&rec.dv); err != nil {
-			rec.dv = -1
-		}
-	}
-	unknown := false
-	w := c.s.newBatchWrites()
-	trust := make([]bool, len(live))
-	for i, j := range live {
-		trust[i] = j.pre != nil && !rec.keys[j.pre.key] && c.stillHolds(j.pre, rec.dv)
-		if j.pre != nil {
-			rec.keys[j.pre.key] = true
+	c.inOpen.Store(0)
+	took := time.Since(t0)
+	c.commitTime = ewma(c.commitTime, took)
+	c.stats.batches.Add(1)
+	c.stats.jobs.Add(int64(len(ob.jobs)))
+	c.stats.commitNs.Add(int64(ob.busy + took))
+	for _, j := range ob.jobs {
+		if j.err == nil {
+			committed = append(committed, j)
 		} else {
-			unknown = true // a job that did not say what it writes
-		}
-		if trust[i] {
-			c.trusted.Add(1)
+			close(j.done)
 		}
 	}
-	if err := c.s.prefetchTwins(ctx, c.s.prepared(tx), w, live, trust); err != nil {
-		return fail()
-	}
-	for i, j := range live {
-		// No savepoint: a job refused by its checks has written nothing
-		// (refused); any other failure gives the batch up, and singleTx
-		// then runs each job alone.
-		if err := j.fn(j.ctx, tx, w, trust[i]); err != nil {
-			var r refusedErr
-			if !errors.As(err, &r) {
-				return fail()
-			}
-			j.err = r.error
-		}
-	}
-	if err := w.flush(ctx, c.s.prepared(tx)); err != nil {
-		return fail()
-	}
-	if err := tx.Commit(); err != nil {
-		return fail()
-	}
-	if unknown {
-		rec.keys = nil
-	}
-	return rec, true
+	return committed
 }
 
 func (c *committer) singleTx(ctx context.Context, conn *sql.Conn, j *commitJob) error {

@@ -161,22 +161,37 @@ func TestBatchWithoutSavepoints(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	committed := s.commits.commit(ctx, conn, batch)
-	if len(committed) != 2 || !errors.Is(batch[1].err, errNo) || !errors.Is(batch[2].err, errBoom) {
-		t.Fatalf("committed %d; errors %v, %v", len(committed), batch[1].err, batch[2].err)
+	check := func(committed []*commitJob) {
+		t.Helper()
+		if len(committed) != 2 || !errors.Is(batch[1].err, errNo) || !errors.Is(batch[2].err, errBoom) {
+			t.Fatalf("committed %d; errors %v, %v", len(committed), batch[1].err, batch[2].err)
+		}
+		var names []string
+		rows, err := s.db.Query(`SELECT name FROM t_jobs ORDER BY name`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			var n string
+			rows.Scan(&n)
+			names = append(names, n)
+		}
+		rows.Close()
+		if strings.Join(names, ",") != "ok1,ok2" {
+			t.Errorf("rows = %v, want ok1,ok2", names)
+		}
 	}
-	var names []string
-	rows, err := s.db.Query(`SELECT name FROM t_jobs ORDER BY name`)
-	if err != nil {
+	check(s.commits.commit(ctx, conn, batch))
+
+	// The same when the jobs join an open batch at different times: the
+	// failing one gives up the whole batch, the earlier steps included,
+	// and each job then runs alone.
+	if _, err := s.db.Exec(`DELETE FROM t_jobs`); err != nil {
 		t.Fatal(err)
 	}
-	for rows.Next() {
-		var n string
-		rows.Scan(&n)
-		names = append(names, n)
-	}
-	rows.Close()
-	if strings.Join(names, ",") != "ok1,ok2" {
-		t.Errorf("rows = %v, want ok1,ok2", names)
-	}
+	batch = []*commitJob{job("ok1", nil, false), job("refused", errNo, true), job("broken", errBoom, false), job("ok2", nil, false)}
+	ob := s.commits.begin(ctx, conn)
+	s.commits.step(ctx, ob, batch[:1])
+	s.commits.step(ctx, ob, batch[1:])
+	check(s.commits.end(ctx, conn, ob))
 }
