@@ -308,16 +308,22 @@ func (c *committer) run(stopped chan struct{}) {
 		}
 		if ob != nil {
 			wait, hold := c.hold(syncq, ob)
+			c.mu.Lock()
+			queued := len(c.queue)
+			c.mu.Unlock()
 			if !hold {
+				// The jobs that arrived while the last ones ran join the
+				// batch (once): else they would wait a whole sync more.
+				if queued > 0 && !ob.last {
+					ob.last = true
+					continue
+				}
 				if done := c.end(ctx, conn, ob); len(done) > 0 {
 					syncq <- done
 				}
 				ob = nil
 				continue
 			}
-			c.mu.Lock()
-			queued := len(c.queue)
-			c.mu.Unlock()
 			if queued > 0 {
 				continue // run them before deciding again
 			}
@@ -582,6 +588,8 @@ type openBatch struct {
 	// unknown: a job did not say what it writes (trusts nothing after).
 	unknown bool
 	busy    time.Duration // time spent running the batch's statements
+	// last: the jobs queued when it was time to commit were taken in.
+	last bool
 }
 
 // begin opens a batch on conn.
