@@ -362,6 +362,49 @@ func TestPutsGatherWhileTheLogSyncs(t *testing.T) {
 	}
 }
 
+// A content stored as a file takes an fsync of its own: it is never
+// synced while an open batch holds the write lock and the Puts in it. The
+// open batch commits first, and the large Put starts the next one.
+func TestLargeContentDoesNotHoldTheOpenBatch(t *testing.T) {
+	s, _ := newTestStore(t, DefaultConfig(), nil)
+	inSync, release := holdNextSync(t, s)
+	waitFor := func(what string, cond func() bool) {
+		t.Helper()
+		for deadline := time.Now().Add(10 * time.Second); !cond(); time.Sleep(time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("timed out waiting for %s", what)
+			}
+		}
+	}
+	errs := make(chan error, 8)
+	go func() { errs <- putString(s, "/first.txt", "1") }()
+	<-inSync // the first Put's batch committed, its fsync held
+	before := s.commits.batches.Load()
+	go func() { errs <- putString(s, "/second.txt", "2") }()
+	waitFor("the second batch", func() bool { return s.commits.batches.Load() == before+1 })
+	const n = 3
+	for i := range n {
+		go func() { errs <- putString(s, fmt.Sprintf("/petit%d.txt", i), "p") }()
+	}
+	waitFor("the small Puts to run in the open batch", func() bool { return s.commits.inOpen.Load() == n })
+	go func() { errs <- putString(s, "/grand.bin", strings.Repeat("g", smallBlobMax+1)) }()
+	// The open batch ends without waiting for the held sync...
+	waitFor("the open batch to commit", func() bool { return s.commits.batches.Load() == before+2 })
+	// ...and the large Put runs in the next one.
+	waitFor("the large Put to run", func() bool { return s.commits.inOpen.Load() == 1 })
+	close(release)
+	for range n + 3 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, p := range []string{"/petit0.txt", "/grand.bin"} {
+		if _, err := s.Stat(context.Background(), editor, "docs", p); err != nil {
+			t.Errorf("%s: %v", p, err)
+		}
+	}
+}
+
 // The Puts of one batch read their items and case twins together, one
 // query per folder for those that arrive together (prefetchTwins), and
 // each decides as it would alone: an

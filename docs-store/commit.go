@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -297,6 +298,15 @@ func (c *committer) run(stopped chan struct{}) {
 				}
 				continue
 			}
+			// A content on disk takes an fsync or more to make durable:
+			// not while the open batch holds the write lock (and the Puts
+			// already in it).
+			if ob != nil && slices.ContainsFunc(batch, onDisk) {
+				if done := c.end(ctx, conn, ob); len(done) > 0 {
+					syncq <- done
+				}
+				ob = nil
+			}
 			// The jobs run now, in the open batch: when it is time to
 			// commit, only its end is left (see openBatch).
 			if live := c.syncContents(batch); len(live) > 0 {
@@ -360,6 +370,16 @@ func (c *committer) run(stopped chan struct{}) {
 		}
 		c.mu.Unlock()
 	}
+}
+
+// onDisk reports whether j's content is a file to sync (not a small
+// content, which its transaction stores).
+func onDisk(j *commitJob) bool {
+	if j.blob == nil {
+		return false
+	}
+	_, small := j.blob.(*smallStaged)
+	return !small
 }
 
 // open takes the committer's connection and sets it up.
