@@ -318,6 +318,33 @@ func holdNextSync(t *testing.T, s *Store) (inSync, release chan struct{}) {
 	return inSync, release
 }
 
+// batchWaitingForSync holds the syncer in the fsync of a first Put's batch
+// and has a second Put commit meanwhile: from then on a batch waits for
+// the syncer, and the Puts arriving gather in the open batch (hold). The
+// two Puts report on errs once release is closed.
+func batchWaitingForSync(t *testing.T, s *Store) (before uint64, errs chan error, release chan struct{}) {
+	t.Helper()
+	inSync, release := holdNextSync(t, s)
+	errs = make(chan error, 16)
+	go func() { errs <- putString(s, "/first.txt", "1") }()
+	<-inSync // the first Put's batch committed, its fsync held
+	before = s.commits.batches.Load()
+	go func() { errs <- putString(s, "/second.txt", "2") }()
+	// The second commits at once (the syncer is free to take it next).
+	waitUntil(t, "the second batch", func() bool { return s.commits.batches.Load() == before+1 })
+	return before, errs, release
+}
+
+// waitUntil waits for cond, 10 seconds at most.
+func waitUntil(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); !cond(); time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+	}
+}
+
 // While a committed batch waits for the syncer (its fsync of the batch
 // before in flight), the committer lets the next Puts gather: they could
 // not go with an earlier fsync anyway. They run at once in the open
@@ -325,29 +352,14 @@ func holdNextSync(t *testing.T, s *Store) (inSync, release chan struct{}) {
 // each would commit as it arrives.
 func TestPutsGatherWhileTheLogSyncs(t *testing.T) {
 	s, _ := newTestStore(t, DefaultConfig(), nil)
-	inSync, release := holdNextSync(t, s)
-	waitFor := func(what string, cond func() bool) {
-		t.Helper()
-		for deadline := time.Now().Add(10 * time.Second); !cond(); time.Sleep(time.Millisecond) {
-			if time.Now().After(deadline) {
-				t.Fatalf("timed out waiting for %s", what)
-			}
-		}
-	}
-	errs := make(chan error, 8)
-	go func() { errs <- putString(s, "/first.txt", "1") }()
-	<-inSync // the first Put's batch committed, its fsync in flight
-	before := s.commits.batches.Load()
-	go func() { errs <- putString(s, "/second.txt", "2") }()
-	// The second commits at once (the syncer is free to take it next)...
-	waitFor("the second batch", func() bool { return s.commits.batches.Load() == before+1 })
-	// ...the next ones run in the open batch, which waits for the syncer
-	// to take it.
+	before, errs, release := batchWaitingForSync(t, s)
+	// The next Puts run in the open batch, which waits for the syncer to
+	// take the one waiting.
 	const n = 5
 	for i := range n {
 		go func() { errs <- putString(s, fmt.Sprintf("/next%d.txt", i), "n") }()
 	}
-	waitFor("the Puts to run in the open batch", func() bool { return s.commits.inOpen.Load() == n })
+	waitUntil(t, "the Puts to run in the open batch", func() bool { return s.commits.inOpen.Load() == n })
 	if got := s.commits.batches.Load() - before; got != 1 {
 		t.Fatalf("%d batches committed while one waited for the syncer", got-1)
 	}
@@ -367,31 +379,17 @@ func TestPutsGatherWhileTheLogSyncs(t *testing.T) {
 // open batch commits first, and the large Put starts the next one.
 func TestLargeContentDoesNotHoldTheOpenBatch(t *testing.T) {
 	s, _ := newTestStore(t, DefaultConfig(), nil)
-	inSync, release := holdNextSync(t, s)
-	waitFor := func(what string, cond func() bool) {
-		t.Helper()
-		for deadline := time.Now().Add(10 * time.Second); !cond(); time.Sleep(time.Millisecond) {
-			if time.Now().After(deadline) {
-				t.Fatalf("timed out waiting for %s", what)
-			}
-		}
-	}
-	errs := make(chan error, 8)
-	go func() { errs <- putString(s, "/first.txt", "1") }()
-	<-inSync // the first Put's batch committed, its fsync held
-	before := s.commits.batches.Load()
-	go func() { errs <- putString(s, "/second.txt", "2") }()
-	waitFor("the second batch", func() bool { return s.commits.batches.Load() == before+1 })
+	before, errs, release := batchWaitingForSync(t, s)
 	const n = 3
 	for i := range n {
 		go func() { errs <- putString(s, fmt.Sprintf("/petit%d.txt", i), "p") }()
 	}
-	waitFor("the small Puts to run in the open batch", func() bool { return s.commits.inOpen.Load() == n })
+	waitUntil(t, "the small Puts to run in the open batch", func() bool { return s.commits.inOpen.Load() == n })
 	go func() { errs <- putString(s, "/grand.bin", strings.Repeat("g", smallBlobMax+1)) }()
 	// The open batch ends without waiting for the held sync...
-	waitFor("the open batch to commit", func() bool { return s.commits.batches.Load() == before+2 })
+	waitUntil(t, "the open batch to commit", func() bool { return s.commits.batches.Load() == before+2 })
 	// ...and the large Put runs in the next one.
-	waitFor("the large Put to run", func() bool { return s.commits.inOpen.Load() == 1 })
+	waitUntil(t, "the large Put to run", func() bool { return s.commits.inOpen.Load() == 1 })
 	close(release)
 	for range n + 3 {
 		if err := <-errs; err != nil {
@@ -423,17 +421,7 @@ func TestBatchedPutsReadTheirItemsTogether(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	inSync, release := holdNextSync(t, s)
-	errs := make(chan error, 2)
-	go func() { errs <- putString(s, "/first.txt", "1") }()
-	<-inSync
-	before := s.commits.batches.Load()
-	go func() { errs <- putString(s, "/second.txt", "2") }()
-	for deadline := time.Now().Add(10 * time.Second); s.commits.batches.Load() != before+1; time.Sleep(time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatal("timed out waiting for the second batch")
-		}
-	}
+	before, errs, release := batchWaitingForSync(t, s)
 	paths := []string{"/a/existant.txt", "/a/nouveau.txt", "/a/BUDGET.odt", "/a/dossier", "/b/autre.txt"}
 	q0 := s.commits.stats.twinQueries.Load()
 	got := make([]error, len(paths))
