@@ -274,6 +274,12 @@ func (c *committer) run(stopped chan struct{}) {
 	holdT.Stop()
 	// ob is the batch begun and not yet committed (WAL syncing only).
 	var ob *openBatch
+	commitOpen := func() {
+		if done := c.end(ctx, conn, ob); len(done) > 0 {
+			syncq <- done
+		}
+		ob = nil
+	}
 	for {
 		limit := maxBatch
 		if ob != nil {
@@ -302,10 +308,7 @@ func (c *committer) run(stopped chan struct{}) {
 			// not while the open batch holds the write lock (and the Puts
 			// already in it).
 			if ob != nil && slices.ContainsFunc(batch, onDisk) {
-				if done := c.end(ctx, conn, ob); len(done) > 0 {
-					syncq <- done
-				}
-				ob = nil
+				commitOpen()
 			}
 			// The jobs run now, in the open batch: when it is time to
 			// commit, only its end is left (see openBatch).
@@ -328,10 +331,7 @@ func (c *committer) run(stopped chan struct{}) {
 					ob.last = true
 					continue
 				}
-				if done := c.end(ctx, conn, ob); len(done) > 0 {
-					syncq <- done
-				}
-				ob = nil
+				commitOpen()
 				continue
 			}
 			if queued > 0 {
@@ -697,10 +697,7 @@ func (c *committer) end(ctx context.Context, conn *sql.Conn, ob *openBatch) (com
 		if err := ob.w.flush(ctx, c.s.prepared(ob.tx)); err != nil {
 			c.giveUp(ob)
 		} else if err := ob.tx.Commit(); err != nil {
-			ob.tx = nil
-			for _, j := range ob.jobs {
-				j.err = nil
-			}
+			c.giveUp(ob)
 		}
 	}
 	rec := ob.rec
