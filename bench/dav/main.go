@@ -179,7 +179,9 @@ func run() error {
 		cpuK, cpuA   time.Duration // summed over the rounds
 	}
 	var rows []row
-	measure := func(t *target, fn func() (float64, error)) (float64, int64, time.Duration, error) {
+	// measure runs fn on t; ops, when above 0, is how many requests fn
+	// makes, for the server's CPU time per request.
+	measure := func(t *target, ops int, fn func() (float64, error)) (float64, int64, time.Duration, error) {
 		cpu0 := t.cpu()
 		var peak atomic.Int64
 		done := make(chan struct{})
@@ -201,13 +203,20 @@ func run() error {
 		v, err := fn()
 		close(done)
 		busy1, all1 := machineTicks()
+		cpu := t.cpu() - cpu0
 		if all1 > all0 {
 			// Whether the machine had cores to spare: a phase bound by
 			// latency leaves them idle, one bound by CPU does not.
-			fmt.Fprintf(os.Stderr, "  %s: %.4g, machine %.0f%% busy (of %d cores)\n", t.name, v,
-				100*float64(busy1-busy0)/float64(all1-all0), runtime.NumCPU())
+			// The server's CPU per request tells a server working harder
+			// for the same work (Apache's slow spells, see the README).
+			perOp := ""
+			if ops > 0 {
+				perOp = fmt.Sprintf(", server CPU %.0f µs per request", float64(cpu.Microseconds())/float64(ops))
+			}
+			fmt.Fprintf(os.Stderr, "  %s: %.4g, machine %.0f%% busy (of %d cores)%s\n", t.name, v,
+				100*float64(busy1-busy0)/float64(all1-all0), runtime.NumCPU(), perOp)
 		}
-		return v, peak.Load(), t.cpu() - cpu0, err
+		return v, peak.Load(), cpu, err
 	}
 	// The phases after PROPFIND (which takes its own median) run in
 	// rounds, Kaz then Apache in each, so that both meet the same moments
@@ -218,11 +227,12 @@ func run() error {
 		higherBetter bool
 		rounds       int
 		fn           func(t *target, round int) (float64, error)
+		ops          int // requests per measure (0: not counted)
 	}{
-		{"PROPFIND Depth 1 allprop, " + strconv.Itoa(*flagFiles) + " files", "ms", false, 1, func(t *target, _ int) (float64, error) { return propfindBench(t) }},
-		{fmt.Sprintf("PUT %d MiB", *flagBig), "MiB/s", true, *flagRounds, func(t *target, _ int) (float64, error) { return bigPut(t) }},
-		{fmt.Sprintf("GET %d MiB", *flagBig), "MiB/s", true, *flagRounds, func(t *target, _ int) (float64, error) { return bigGet(t) }},
-		{fmt.Sprintf("4 KiB PUTs, %d clients", *flagPar), "files/s", true, *flagRounds, smallPuts},
+		{"PROPFIND Depth 1 allprop, " + strconv.Itoa(*flagFiles) + " files", "ms", false, 1, func(t *target, _ int) (float64, error) { return propfindBench(t) }, 0},
+		{fmt.Sprintf("PUT %d MiB", *flagBig), "MiB/s", true, *flagRounds, func(t *target, _ int) (float64, error) { return bigPut(t) }, 0},
+		{fmt.Sprintf("GET %d MiB", *flagBig), "MiB/s", true, *flagRounds, func(t *target, _ int) (float64, error) { return bigGet(t) }, 0},
+		{fmt.Sprintf("4 KiB PUTs, %d clients", *flagPar), "files/s", true, *flagRounds, smallPuts, *flagSmall},
 	}
 	for _, ph := range phases {
 		r := row{name: ph.name, unit: ph.unit, higherBetter: ph.higherBetter}
@@ -241,7 +251,7 @@ func run() error {
 				// left in the page cache (Apache syncs nothing), which
 				// would charge one server for the other's writes.
 				syscall.Sync()
-				v, rss, cpu, err := measure(t, func() (float64, error) { return ph.fn(t, round) })
+				v, rss, cpu, err := measure(t, ph.ops, func() (float64, error) { return ph.fn(t, round) })
 				if err != nil {
 					return fmt.Errorf("%s: %s: %w", t.name, ph.name, err)
 				}
