@@ -336,6 +336,16 @@ func batchWaitingForSync(t *testing.T, s *Store) (before uint64, errs chan error
 }
 
 // waitUntil waits for cond, 10 seconds at most.
+// putsInOpenBatch starts n small Puts (paths from pattern and 0..n-1, their
+// errors to errs) and waits until they all run in the open batch.
+func putsInOpenBatch(t *testing.T, s *Store, errs chan error, pattern string, n int) {
+	t.Helper()
+	for i := range n {
+		go func() { errs <- putString(s, fmt.Sprintf(pattern, i), "p") }()
+	}
+	waitUntil(t, "the Puts to run in the open batch", func() bool { return s.commits.inOpen.Load() == int64(n) })
+}
+
 func waitUntil(t *testing.T, what string, cond func() bool) {
 	t.Helper()
 	for deadline := time.Now().Add(10 * time.Second); !cond(); time.Sleep(time.Millisecond) {
@@ -356,10 +366,7 @@ func TestPutsGatherWhileTheLogSyncs(t *testing.T) {
 	// The next Puts run in the open batch, which waits for the syncer to
 	// take the one waiting.
 	const n = 5
-	for i := range n {
-		go func() { errs <- putString(s, fmt.Sprintf("/next%d.txt", i), "n") }()
-	}
-	waitUntil(t, "the Puts to run in the open batch", func() bool { return s.commits.inOpen.Load() == n })
+	putsInOpenBatch(t, s, errs, "/next%d.txt", n)
 	if got := s.commits.batches.Load() - before; got != 1 {
 		t.Fatalf("%d batches committed while one waited for the syncer", got-1)
 	}
@@ -381,10 +388,7 @@ func TestLargeContentDoesNotHoldTheOpenBatch(t *testing.T) {
 	s, _ := newTestStore(t, DefaultConfig(), nil)
 	before, errs, release := batchWaitingForSync(t, s)
 	const n = 3
-	for i := range n {
-		go func() { errs <- putString(s, fmt.Sprintf("/petit%d.txt", i), "p") }()
-	}
-	waitUntil(t, "the small Puts to run in the open batch", func() bool { return s.commits.inOpen.Load() == n })
+	putsInOpenBatch(t, s, errs, "/petit%d.txt", n)
 	go func() { errs <- putString(s, "/grand.bin", strings.Repeat("g", smallBlobMax+1)) }()
 	// The open batch ends without waiting for the held sync...
 	waitUntil(t, "the open batch to commit", func() bool { return s.commits.batches.Load() == before+2 })
