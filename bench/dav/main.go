@@ -12,6 +12,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	"flag"
 	"fmt"
@@ -51,6 +52,7 @@ var (
 	flagRounds = flag.Int("rounds", 3, "rounds of the PUT, GET and 4 KiB PUT phases, Kaz and Apache alternated (medians reported)")
 	flagKeep   = flag.Bool("keep", false, "keep the temporary folder")
 	flagProf   = flag.String("kaz-profile", "", "write a CPU profile of the Kaz server during its 4 KiB PUTs of the last round to this file")
+	flagVs     = flag.String("against", "", "compare Kaz with the Kaz of this other build of the benchmark (a binary built from another commit) instead of Apache, in the same rounds")
 )
 
 const benchUser, benchPass = "bench", "bench-secret"
@@ -151,14 +153,24 @@ func run() error {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 
-	kaz, stopKaz, err := startKaz(ctx, tmp)
+	kaz, stopKaz, err := startKaz(ctx, tmp, "")
 	if err != nil {
 		return fmt.Errorf("start kaz: %w", err)
 	}
 	defer stopKaz()
-	apache, stopApache, err := startApache(ctx, tmp)
+	// The reference: Apache, or another build of Kaz (-against), which
+	// takes Apache's place in every phase and round.
+	var (
+		apache     *target
+		stopApache func()
+	)
+	if *flagVs != "" {
+		apache, stopApache, err = startKaz(ctx, tmp, *flagVs)
+	} else {
+		apache, stopApache, err = startApache(ctx, tmp)
+	}
 	if err != nil {
-		return fmt.Errorf("start apache: %w", err)
+		return fmt.Errorf("start %s: %w", cmp.Or(*flagVs, "apache"), err)
 	}
 	defer stopApache()
 
@@ -268,7 +280,11 @@ func run() error {
 		r.kaz, r.apache = median(ks), median(as)
 		rows = append(rows, r)
 	}
-	fmt.Printf("\n| measure | Kaz | Apache mod_dav | Kaz / Apache | ratio of each round | peak RSS Kaz | peak RSS Apache | server CPU Kaz / Apache |\n|---|---|---|---|---|---|---|---|\n")
+	ref := "Apache"
+	if *flagVs != "" {
+		ref = apache.name
+	}
+	fmt.Printf("\n| measure | Kaz | %[1]s | Kaz / %[1]s | ratio of each round | peak RSS Kaz | peak RSS %[1]s | server CPU Kaz / %[1]s |\n|---|---|---|---|---|---|---|---|\n", ref)
 	for _, r := range rows {
 		var each []string
 		for _, x := range r.ratios {
@@ -286,12 +302,20 @@ func run() error {
 	return nil
 }
 
-func startKaz(ctx context.Context, tmp string) (*target, func(), error) {
-	dir := filepath.Join(tmp, "kaz")
+// startKaz starts exe (this benchmark's binary when empty) serving Kaz
+// on a data folder of its own under tmp.
+func startKaz(ctx context.Context, tmp, exe string) (*target, func(), error) {
+	name := "Kaz"
+	if exe != "" {
+		name = "Kaz@" + filepath.Base(exe)
+	}
+	dir := filepath.Join(tmp, name)
 	os.MkdirAll(dir, 0o700)
-	exe, err := os.Executable()
-	if err != nil {
-		return nil, nil, err
+	if exe == "" {
+		var err error
+		if exe, err = os.Executable(); err != nil {
+			return nil, nil, err
+		}
 	}
 	cmd := exec.CommandContext(ctx, exe, "-serve-kaz", dir)
 	if *flagProf != "" {
@@ -311,7 +335,7 @@ func startKaz(ctx context.Context, tmp string) (*target, func(), error) {
 		return nil, nil, fmt.Errorf("no URL from the kaz child: %w", err)
 	}
 	pid := cmd.Process.Pid
-	t := &target{name: "Kaz", base: strings.TrimSpace(line), user: benchUser, pid: pid, rss: func() int64 { return rssOf(pid) }, cpu: func() time.Duration { return cpuOf(pid, true) }}
+	t := &target{name: name, base: strings.TrimSpace(line), user: benchUser, pid: pid, rss: func() int64 { return rssOf(pid) }, cpu: func() time.Duration { return cpuOf(pid, true) }}
 	return t, func() { cmd.Process.Kill(); cmd.Wait() }, nil
 }
 
@@ -662,7 +686,7 @@ func smallPuts(t *target, round int) (float64, error) {
 		go func() { profiled <- profileKaz(t, *flagProf) }()
 	}
 	var c0 map[string]float64
-	if t.name == "Kaz" {
+	if strings.HasPrefix(t.name, "Kaz") {
 		c0 = kazCounters(t)
 	}
 	start := time.Now()
