@@ -43,16 +43,17 @@ import (
 )
 
 var (
-	flagServe  = flag.String("serve-kaz", "", "internal: serve Kaz's WebDAV on this data folder")
-	flagFiles  = flag.Int("files", 10000, "files in the PROPFIND folder")
-	flagBig    = flag.Int("big", 1024, "size of the big PUT/GET in MiB")
-	flagSmall  = flag.Int("small", 4000, "number of 4 KiB PUTs")
-	flagPar    = flag.Int("parallel", 8, "parallel clients for the 4 KiB PUTs")
-	flagRuns   = flag.Int("runs", 5, "PROPFIND repetitions (the median is reported)")
-	flagRounds = flag.Int("rounds", 3, "rounds of the PUT, GET and 4 KiB PUT phases, Kaz and Apache alternated (medians reported)")
-	flagKeep   = flag.Bool("keep", false, "keep the temporary folder")
-	flagProf   = flag.String("kaz-profile", "", "write a CPU profile of the Kaz server during its 4 KiB PUTs of the last round to this file")
-	flagVs     = flag.String("against", "", "compare Kaz with the Kaz of this other build of the benchmark (a binary built from another commit) instead of Apache, in the same rounds")
+	flagServe     = flag.String("serve-kaz", "", "internal: serve Kaz's WebDAV on this data folder")
+	flagFiles     = flag.Int("files", 10000, "files in the PROPFIND folder")
+	flagBig       = flag.Int("big", 1024, "size of the big PUT/GET in MiB")
+	flagSmall     = flag.Int("small", 4000, "number of 4 KiB PUTs")
+	flagPar       = flag.Int("parallel", 8, "parallel clients for the 4 KiB PUTs")
+	flagRuns      = flag.Int("runs", 5, "PROPFIND repetitions (the median is reported)")
+	flagRounds    = flag.Int("rounds", 3, "rounds of the PUT, GET and 4 KiB PUT phases, Kaz and Apache alternated (medians reported)")
+	flagKeep      = flag.Bool("keep", false, "keep the temporary folder")
+	flagProf      = flag.String("kaz-profile", "", "write a CPU profile of the Kaz server during its 4 KiB PUTs of the last round to this file")
+	flagSmallOnly = flag.Bool("small-only", false, "run only the 4 KiB PUTs (no folder to fill, no PROPFIND, no big PUT and GET)")
+	flagVs        = flag.String("against", "", "compare Kaz with the Kaz of this other build of the benchmark (a binary built from another commit) instead of Apache, in the same rounds")
 )
 
 const benchUser, benchPass = "bench", "bench-secret"
@@ -176,6 +177,9 @@ func run() error {
 
 	targets := []*target{kaz, apache}
 	for _, t := range targets {
+		if *flagSmallOnly {
+			break
+		}
 		fmt.Fprintf(os.Stderr, "%s: filling a folder of %d files…\n", t.name, *flagFiles)
 		if err := fill(t, *flagFiles); err != nil {
 			return fmt.Errorf("%s: fill: %w", t.name, err)
@@ -245,6 +249,9 @@ func run() error {
 		{fmt.Sprintf("PUT %d MiB", *flagBig), "MiB/s", true, *flagRounds, func(t *target, _ int) (float64, error) { return bigPut(t) }, 0},
 		{fmt.Sprintf("GET %d MiB", *flagBig), "MiB/s", true, *flagRounds, func(t *target, _ int) (float64, error) { return bigGet(t) }, 0},
 		{fmt.Sprintf("4 KiB PUTs, %d clients", *flagPar), "files/s", true, *flagRounds, smallPuts, *flagSmall},
+	}
+	if *flagSmallOnly {
+		phases = phases[len(phases)-1:]
 	}
 	for _, ph := range phases {
 		r := row{name: ph.name, unit: ph.unit, higherBetter: ph.higherBetter}
