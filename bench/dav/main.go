@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"golang.org/x/sys/unix"
 	"io"
 	"log"
 	"net"
@@ -53,10 +54,84 @@ var (
 	flagKeep      = flag.Bool("keep", false, "keep the temporary folder")
 	flagProf      = flag.String("kaz-profile", "", "write a CPU profile of the Kaz server during its 4 KiB PUTs of the last round to this file")
 	flagSmallOnly = flag.Bool("small-only", false, "run only the 4 KiB PUTs (no folder to fill, no PROPFIND, no big PUT and GET)")
-	flagVs        = flag.String("against", "", "compare Kaz with the Kaz of this other build of the benchmark (a binary built from another commit) instead of Apache, in the same rounds")
+	flagVs        = flag.String("against", "", "compare Kaz, instead of with Apache, with the Kaz of this other build of the benchmark (a binary built from another commit), or with \"floor\": the least a durable server can do (see serveFloor), in the same rounds")
+	flagFloor     = flag.String("serve-floor", "", "internal: serve the durable floor (serveFloor) on this data folder")
 )
 
 const benchUser, benchPass = "bench", "bench-secret"
+
+// serveFloor is the child process of -against floor: the least a server
+// can do to answer small PUTs only once they are durable. It appends each
+// body to one file and makes it durable by group commit (the first waiter
+// fdatasyncs the file for every write before its own; the others wait for
+// that sync, or the next), without names, metadata or checks; other
+// methods just succeed. Measured against it, Kaz's small PUTs show what
+// its metadata costs, apart from what durability costs.
+func serveFloor(dir string) error {
+	f, err := os.OpenFile(filepath.Join(dir, "log"), os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return err
+	}
+	var (
+		mu              sync.Mutex
+		cond            = sync.NewCond(&mu)
+		off             int64
+		written, synced uint64
+		syncing         bool
+	)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	fmt.Println("http://" + ln.Addr().String())
+	return http.Serve(ln, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPut {
+			w.WriteHeader(http.StatusCreated)
+			return
+		}
+		b, err := io.ReadAll(r.Body)
+		if err != nil {
+			w.WriteHeader(http.StatusBadRequest)
+			return
+		}
+		mu.Lock()
+		at := off
+		off += int64(len(b))
+		mu.Unlock()
+		if _, err := f.WriteAt(b, at); err != nil {
+			w.WriteHeader(http.StatusInternalServerError)
+			return
+		}
+		mu.Lock()
+		written++
+		seq := written
+		for synced < seq {
+			if syncing {
+				cond.Wait()
+				continue
+			}
+			syncing = true
+			upto := written
+			mu.Unlock()
+			err = unix.Fdatasync(int(f.Fd()))
+			mu.Lock()
+			syncing = false
+			if err == nil {
+				synced = max(synced, upto)
+			}
+			cond.Broadcast()
+			if err != nil {
+				break
+			}
+		}
+		mu.Unlock()
+		if err != nil {
+			w.WriteHeader(http.StatusInternalServerError)
+			return
+		}
+		w.WriteHeader(http.StatusCreated)
+	}))
+}
 
 func main() {
 	flag.Parse()
@@ -66,6 +141,15 @@ func main() {
 			log.Fatal(err)
 		}
 		return
+	}
+	if *flagFloor != "" {
+		if err := serveFloor(*flagFloor); err != nil {
+			log.Fatal(err)
+		}
+		return
+	}
+	if *flagVs == "floor" && !*flagSmallOnly {
+		log.Fatal("-against floor answers small PUTs only: add -small-only")
 	}
 	if err := run(); err != nil {
 		log.Fatal(err)
@@ -310,10 +394,15 @@ func run() error {
 }
 
 // startKaz starts exe (this benchmark's binary when empty) serving Kaz
-// on a data folder of its own under tmp.
+// on a data folder of its own under tmp; exe "floor" starts this binary
+// serving the durable floor instead (serveFloor).
 func startKaz(ctx context.Context, tmp, exe string) (*target, func(), error) {
-	name := "Kaz"
-	if exe != "" {
+	name, mode := "Kaz", "-serve-kaz"
+	switch exe {
+	case "":
+	case "floor":
+		name, mode, exe = "floor", "-serve-floor", ""
+	default:
 		name = "Kaz@" + filepath.Base(exe)
 	}
 	dir := filepath.Join(tmp, name)
@@ -324,7 +413,7 @@ func startKaz(ctx context.Context, tmp, exe string) (*target, func(), error) {
 			return nil, nil, err
 		}
 	}
-	cmd := exec.CommandContext(ctx, exe, "-serve-kaz", dir)
+	cmd := exec.CommandContext(ctx, exe, mode, dir)
 	if *flagProf != "" {
 		cmd.Env = append(os.Environ(), "KAZ_BENCH_PPROF=1")
 	}
