@@ -293,7 +293,7 @@ type AuditEntry struct {
 	User    string    `json:"user"`
 	// IP is the client's address ("" for system actions).
 	IP     string `json:"ip"`
-	Action string `json:"action"` // read, write, mkdir, delete, move, copy, restore, lock, unlock, force_unlock, grant, revoke, …
+	Action string `json:"action"` // read, write, mkdir, delete, move, copy, restore, props, lock, lock_refresh, unlock, force_unlock, grant, revoke, …
 	Path   string `json:"path"`
 	Detail string `json:"detail,omitempty"`
 }

@@ -561,18 +561,44 @@ func checkPropName(space, local string) error {
 	return nil
 }
 
+// win32LastModified is the property the Windows WebDAV redirector sets
+// (PROPPATCH, [MS-WDV] §2.2.3.1) to give a copied file its original
+// modification time.
+var win32LastModified = PropName{Space: "urn:schemas-microsoft-com:", Local: "Win32LastModifiedTime"}
+
+// win32Time parses a Win32 time property: an RFC 1123 date ("Tue, 03 Nov
+// 2026 10:00:00 GMT"), as the redirector sends them.
+func win32Time(v string) (time.Time, bool) {
+	v = strings.TrimSpace(v)
+	for _, layout := range []string{time.RFC1123, time.RFC1123Z} {
+		if t, err := time.Parse(layout, v); err == nil {
+			return t, true
+		}
+	}
+	return time.Time{}, false
+}
+
 // PatchProps sets and removes dead properties atomically (all or none).
+// Setting Win32LastModifiedTime to a valid date also sets the item's
+// modification time (no new version), as SetModified does; the property
+// is kept as well. The change is audited ("props").
 func (s *Store) PatchProps(ctx context.Context, p *auth.Principal, lib, path string, set []Property, remove []PropName, opts WriteOptions) error {
 	cp, err := CleanPath(path)
 	if err != nil {
 		return err
 	}
+	var modified time.Time
 	for _, pr := range set {
 		if err := checkPropName(pr.Space, pr.Local); err != nil {
 			return err
 		}
 		if len(pr.XML) > MaxPropValue || !utf8.ValidString(pr.XML) {
 			return fmt.Errorf("%w: property value too long or not UTF-8", ErrInvalidName)
+		}
+		if (PropName{Space: pr.Space, Local: pr.Local}) == win32LastModified {
+			// Later instructions win; a value that is no date stays a
+			// mere dead property.
+			modified, _ = win32Time(pr.XML)
 		}
 	}
 	return s.tx(ctx, func(tx *sql.Tx) error {
@@ -611,13 +637,58 @@ func (s *Store) PatchProps(ctx context.Context, p *auth.Principal, lib, path str
 		if n > MaxProps {
 			return fmt.Errorf("docstore: more than %d properties: %w", MaxProps, ErrQuota)
 		}
-		return nil
+		if !modified.IsZero() {
+			if _, err := tx.ExecContext(ctx, s.q(`UPDATE docs_items SET modified = ? WHERE id = ?`), sqldb.FormatTime(modified), it.ID); err != nil {
+				return fmt.Errorf("docstore: proppatch: %w", err)
+			}
+		}
+		return s.audit(ctx, tx, l.name, p, "props", cp, propsDetail(set, remove, modified))
 	})
 }
 
+// propsDetail describes a PatchProps for the audit log: the local names
+// set and removed (at most about 200 bytes of them), and the modification
+// time set.
+func propsDetail(set []Property, remove []PropName, modified time.Time) string {
+	var sb strings.Builder
+	list := func(verb string, names []string) {
+		if len(names) == 0 {
+			return
+		}
+		if sb.Len() > 0 {
+			sb.WriteString("; ")
+		}
+		sb.WriteString(verb)
+		for i, n := range names {
+			if sb.Len() > 200 {
+				fmt.Fprintf(&sb, " and %d more", len(names)-i)
+				return
+			}
+			if i > 0 {
+				sb.WriteString(",")
+			}
+			sb.WriteString(" " + n)
+		}
+	}
+	var names []string
+	for _, pr := range set {
+		names = append(names, pr.Local)
+	}
+	list("set", names)
+	names = names[:0]
+	for _, r := range remove {
+		names = append(names, r.Local)
+	}
+	list("removed", names)
+	if !modified.IsZero() {
+		sb.WriteString("; modified " + modified.UTC().Format(time.RFC3339))
+	}
+	return sb.String()
+}
+
 // SetModified sets the modification time of the item at path without a new
-// version (WebDAV clients that preserve times: Win32LastModifiedTime,
-// rclone). Editors; the item's locks apply.
+// version (clients that preserve times; PatchProps does the same for
+// Win32LastModifiedTime). Editors; the item's locks apply.
 func (s *Store) SetModified(ctx context.Context, p *auth.Principal, lib, path string, t time.Time, opts WriteOptions) error {
 	cp, err := cleanTarget(path)
 	if err != nil {

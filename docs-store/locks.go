@@ -273,7 +273,8 @@ func lockCovers(lk Lock, p string) bool {
 }
 
 // Refresh extends the lock token, which must cover path
-// (ErrLockMismatch) and belong to p (ErrLocked otherwise).
+// (ErrLockMismatch) and belong to p (ErrLocked otherwise). Audited
+// ("lock_refresh", with the new timeout).
 func (s *Store) Refresh(ctx context.Context, p *auth.Principal, lib, path, token string, timeout time.Duration) (Lock, error) {
 	cp, err := CleanPath(path)
 	if err != nil {
@@ -300,9 +301,11 @@ func (s *Store) Refresh(ctx context.Context, p *auth.Principal, lib, path, token
 		}
 		lk.Timeout = s.capTimeout(timeout)
 		lk.Expires = s.now().Add(lk.Timeout)
-		_, err = tx.ExecContext(ctx, s.q(`UPDATE docs_locks SET timeout_s = ?, expires = ? WHERE token = ?`),
-			int64(lk.Timeout/time.Second), sqldb.FormatTime(lk.Expires), token)
-		return err
+		if _, err := tx.ExecContext(ctx, s.q(`UPDATE docs_locks SET timeout_s = ?, expires = ? WHERE token = ?`),
+			int64(lk.Timeout/time.Second), sqldb.FormatTime(lk.Expires), token); err != nil {
+			return fmt.Errorf("docstore: refresh lock: %w", err)
+		}
+		return s.audit(ctx, tx, l.name, p, "lock_refresh", lk.Path, fmt.Sprintf("timeout %d s", int64(lk.Timeout/time.Second)))
 	})
 	if err != nil {
 		return Lock{}, err

@@ -41,6 +41,14 @@ func (s *Store) prepareTransfer(ctx context.Context, tx *sql.Tx, p *auth.Princip
 	if t.src.id == t.dst.id && within(dp, sp) {
 		return nil, fmt.Errorf("docstore: %s to %s: %w", sp, dp, ErrInvalidMove)
 	}
+	if t.src.id == t.dst.id && within(sp, dp) {
+		// The destination is an ancestor of the source: replacing it
+		// (Overwrite) would send the source to the recycle bin with it.
+		// Refused whatever Overwrite says, before anything changes; Apache
+		// mod_dav answers 403 too ("Destination collection contains the
+		// Source").
+		return nil, fmt.Errorf("docstore: %s to %s, a folder that contains it: %w", sp, dp, ErrInvalidMove)
+	}
 	if err := s.needParentDir(ctx, tx, t.dst, dp); err != nil {
 		return nil, err
 	}

@@ -66,8 +66,10 @@ func restoredName(name string, n int, isDir bool) string {
 
 // RestoreTrash puts entry id back at its original path, or beside it with
 // a suffix ("name (restauré).ext", "name (restauré 2).ext") on a name
-// clash; missing parent folders are recreated. Editors restore what they
-// deleted, owners anything.
+// clash; missing parent folders are recreated. A parent folder whose name
+// is now taken by a file is recreated beside that file in the same way
+// ("/Rapports (restauré)/2026/budget.odt" when "/Rapports" is a file).
+// Editors restore what they deleted, owners anything.
 func (s *Store) RestoreTrash(ctx context.Context, p *auth.Principal, lib string, id int64) (Item, error) {
 	var l libRow
 	var target string
@@ -87,21 +89,11 @@ func (s *Store) RestoreTrash(ctx context.Context, p *auth.Principal, lib string,
 		if role != RoleOwner && e.DeletedBy != p.User {
 			return fmt.Errorf("docstore: editors restore what they deleted; ask an owner: %w", ErrPermission)
 		}
-		// Recreate missing parent folders.
-		for _, a := range ancestors(e.Path)[1:] {
-			cur, err := s.lookup(ctx, tx, l, a)
-			if err != nil {
-				return err
-			}
-			if cur == nil {
-				if err := s.mkdirTx(ctx, tx, p, l, a, nil); err != nil {
-					return err
-				}
-			} else if !cur.IsDir {
-				return fmt.Errorf("docstore: restore under %s, a file: %w", a, ErrConflict)
-			}
+		parent, err := s.restoreParent(ctx, tx, p, l, parentOf(e.Path))
+		if err != nil {
+			return err
 		}
-		target = e.Path
+		target = joinPath(parent, e.Name)
 		for n := 1; ; n++ {
 			cur, err := s.lookup(ctx, tx, l, target)
 			if err != nil {
@@ -117,7 +109,7 @@ func (s *Store) RestoreTrash(ctx context.Context, p *auth.Principal, lib string,
 			if n > 100 {
 				return fmt.Errorf("docstore: restore %s: %w", e.Path, ErrExists)
 			}
-			target = joinPath(parentOf(e.Path), restoredName(e.Name, n, e.IsDir))
+			target = joinPath(parent, restoredName(e.Name, n, e.IsDir))
 			if _, err := CleanPath(target); err != nil {
 				return err
 			}
@@ -143,6 +135,51 @@ func (s *Store) RestoreTrash(ctx context.Context, p *auth.Principal, lib string,
 		return Item{}, err
 	}
 	return s.getItem(ctx, s.db, l, target)
+}
+
+// restoreParent returns the folder a restored item goes into: dir, its
+// missing folders recreated, except that a folder of the chain whose name
+// is now taken by a file (or by a case twin) is replaced by the first
+// "name (restauré N)" beside it that is free (created) or already a folder
+// (reused, so that the items restored from one folder gather again).
+func (s *Store) restoreParent(ctx context.Context, tx *sql.Tx, p *auth.Principal, l libRow, dir string) (string, error) {
+	got := "/"
+	if dir == "/" {
+		return got, nil
+	}
+	for _, name := range strings.Split(dir[1:], "/") {
+		cand := joinPath(got, name)
+		for n := 1; ; n++ {
+			cur, err := s.lookup(ctx, tx, l, cand)
+			if err != nil {
+				return "", err
+			}
+			if cur != nil && cur.IsDir {
+				break
+			}
+			if cur == nil {
+				err := s.caseClash(ctx, tx, l, cand, 0)
+				if err == nil {
+					if err := s.mkdirTx(ctx, tx, p, l, cand, nil); err != nil {
+						return "", err
+					}
+					break
+				}
+				if !errors.Is(err, ErrCaseClash) {
+					return "", err
+				}
+			}
+			if n > 100 {
+				return "", fmt.Errorf("docstore: restore under %s: %w", joinPath(got, name), ErrExists)
+			}
+			cand = joinPath(got, restoredName(name, n, true))
+			if _, err := CleanPath(cand); err != nil {
+				return "", err
+			}
+		}
+		got = cand
+	}
+	return got, nil
 }
 
 // purgeEntries deletes recycle bin entries for good.

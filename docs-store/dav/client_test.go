@@ -237,6 +237,53 @@ func TestWindowsRedirector(t *testing.T) {
 	}
 }
 
+// TestWindowsCopyKeepsModifiedTime replays the Windows redirector's copy
+// of a file into a folder: an empty PUT, LOCK, PUT of the content, then a
+// PROPPATCH of the Win32 times, whose Win32LastModifiedTime becomes the
+// file's modification time (getlastmodified, Last-Modified), as Windows
+// shows the original's.
+func TestWindowsCopyKeepsModifiedTime(t *testing.T) {
+	e := newEnv(t, 0)
+	const (
+		path = "/dav/lib/Budget%202026.xlsx"
+		mod  = "Thu, 12 Mar 2026 09:30:00 GMT"
+	)
+	ua := func(extra ...string) map[string]string {
+		m := map[string]string{"User-Agent": "Microsoft-WebDAV-MiniRedir/10.0.19045", "Translate": "f"}
+		for i := 0; i+1 < len(extra); i += 2 {
+			m[extra[i]] = extra[i+1]
+		}
+		return m
+	}
+	vars := e.replay(t, nil, []call{
+		{method: "PROPFIND", path: path, hdr: ua("Depth", "0"), want: 404},
+		{method: "PUT", path: path, hdr: ua("Content-Length", "0"), want: 201},
+		{method: "LOCK", path: path, hdr: ua("Timeout", "Second-3600"), body: strings.ReplaceAll(lockBody, "{owner}", "WIN\\alice"), want: 200},
+	})
+	e.replay(t, vars, []call{
+		{method: "PUT", path: path, body: "feuille de calcul", hdr: ua("If", "(<{token}>)"), want: 204},
+	})
+	r := e.do(t, call{method: "PROPPATCH", path: path, hdr: ua("If", "(<{token}>)", "Content-Type", "text/xml; charset=\"utf-8\""), want: 207,
+		body: `<?xml version="1.0" encoding="utf-8" ?><D:propertyupdate xmlns:D="DAV:" xmlns:Z="urn:schemas-microsoft-com:"><D:set><D:prop>` +
+			`<Z:Win32CreationTime>Wed, 11 Mar 2026 08:00:00 GMT</Z:Win32CreationTime><Z:Win32LastAccessTime>Fri, 27 Nov 2026 16:00:01 GMT</Z:Win32LastAccessTime>` +
+			`<Z:Win32LastModifiedTime>` + mod + `</Z:Win32LastModifiedTime><Z:Win32FileAttributes>00000020</Z:Win32FileAttributes></D:prop></D:set></D:propertyupdate>`}, vars)
+	if strings.Count(r.body, "<D:status>") != 1 || !strings.Contains(r.body, "HTTP/1.1 200 OK") {
+		t.Errorf("PROPPATCH response:\n%s", r.body)
+	}
+	e.replay(t, vars, []call{
+		{method: "UNLOCK", path: path, hdr: ua("Lock-Token", "<{token}>"), want: 204},
+	})
+	r = e.do(t, call{method: "PROPFIND", path: path, hdr: ua("Depth", "0"), want: 207,
+		body: `<?xml version="1.0" encoding="utf-8" ?><D:propfind xmlns:D="DAV:"><D:prop><D:getlastmodified/></D:prop></D:propfind>`}, nil)
+	if !strings.Contains(r.body, "<D:getlastmodified>"+mod+"</D:getlastmodified>") {
+		t.Errorf("getlastmodified is not the Win32LastModifiedTime %s:\n%s", mod, r.body)
+	}
+	r = e.do(t, call{method: "GET", path: path, want: 200}, nil)
+	if got := r.hdr.Get("Last-Modified"); got != mod || r.body != "feuille de calcul" {
+		t.Errorf("GET: Last-Modified %q, body %q; want %q", got, r.body, mod)
+	}
+}
+
 // TestFinderChunkedPutAndHiddenFiles replays macOS Finder: chunked PUT
 // without Content-Length (with X-Expected-Entity-Length), "._" and
 // .DS_Store files accepted but kept out of listings.

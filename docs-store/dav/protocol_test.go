@@ -225,6 +225,57 @@ func TestCopyMoveDestinationChecks(t *testing.T) {
 	}
 }
 
+// TestMoveOrCopyOntoAnAncestorIs403AndChangesNothing: MOVE or COPY of
+// /a/b to /a would replace /a, and the source with it; refused with 403,
+// as Apache mod_dav does, whatever Overwrite says.
+func TestMoveOrCopyOntoAnAncestorIs403AndChangesNothing(t *testing.T) {
+	e := newEnv(t, 0)
+	e.replay(t, nil, []call{
+		{method: "MKCOL", path: "/dav/lib/a", want: 201},
+		{method: "MKCOL", path: "/dav/lib/a/b", want: 201},
+		{method: "PUT", path: "/dav/lib/a/b/c.txt", body: "c", want: 201},
+		{method: "PUT", path: "/dav/lib/a/x.txt", body: "x", want: 201},
+	})
+	listing := func() string {
+		var out []string
+		for _, p := range []string{"/dav/lib/", "/dav/lib/a/", "/dav/lib/a/b/"} {
+			r := e.do(t, call{method: "PROPFIND", path: p, hdr: map[string]string{"Depth": "1"}, want: 207,
+				body: `<D:propfind xmlns:D="DAV:"><D:prop><D:getetag/></D:prop></D:propfind>`}, nil)
+			out = append(out, r.body)
+		}
+		return strings.Join(out, "\n")
+	}
+	before := listing()
+	for _, m := range []string{"MOVE", "COPY"} {
+		for _, tc := range []struct{ src, dst, overwrite string }{
+			{"/dav/lib/a/b", "/dav/lib/a", "T"},
+			{"/dav/lib/a/b", "/dav/lib/a/", ""},
+			{"/dav/lib/a/b/c.txt", "/dav/lib/a", "T"},
+			{"/dav/lib/a/b", "/dav/lib/a", "F"},
+		} {
+			hdr := map[string]string{"Destination": e.url + tc.dst}
+			if tc.overwrite != "" {
+				hdr["Overwrite"] = tc.overwrite
+			}
+			r := e.do(t, call{method: m, path: tc.src, hdr: hdr}, nil)
+			if r.code != 403 || !strings.Contains(r.body, "contains it") {
+				t.Errorf("%s %s to %s (Overwrite %q): %d %q, want 403", m, tc.src, tc.dst, tc.overwrite, r.code, r.body)
+			}
+		}
+	}
+	if after := listing(); after != before {
+		t.Errorf("tree changed:\n--- before\n%s\n--- after\n%s", before, after)
+	}
+	for p, want := range map[string]string{"/dav/lib/a/b/c.txt": "c", "/dav/lib/a/x.txt": "x"} {
+		if got := e.get(t, p); got != want {
+			t.Errorf("%s = %q, want %q", p, got, want)
+		}
+	}
+	if tr, err := e.store.Trash(t.Context(), alice(), "lib"); err != nil || len(tr) != 0 {
+		t.Errorf("recycle bin = %+v, %v; want empty", tr, err)
+	}
+}
+
 func TestInvalidNamesAre400(t *testing.T) {
 	e := newEnv(t, 0)
 	for _, p := range []string{"/dav/lib/a%3Fb", "/dav/lib/CON.txt", "/dav/lib/trail.", "/dav/lib/%FF", "/dav/lib/" + strings.Repeat("n", 300)} {

@@ -215,6 +215,10 @@ func Run(t *testing.T, newStore NewStore) {
 		{"MoveFileOverFileKeepsHistory", testMoveOver},
 		{"MoveRules", testMoveRules},
 		{"MoveAcrossLibraries", testMoveAcross},
+		{"MoveOrCopyOntoAncestorRefused", testMoveOntoAncestor},
+		{"RestoreBesideAFileInTheWay", testRestoreUnderFile},
+		{"Win32LastModifiedTimeSetsModified", testWin32Modified},
+		{"AuditPropsAndLockRefresh", testAuditPropsRefresh},
 		{"CopyDepthAndProps", testCopy},
 		{"DeadProperties", testProps},
 		{"HiddenMacFiles", testHidden},
@@ -1691,4 +1695,185 @@ func uname(p *auth.Principal) string {
 		return "nil"
 	}
 	return p.User
+}
+
+// tree lists every live item of lib below its root with its content, in
+// Walk's order.
+func (e *env) tree(lib string) []string {
+	e.t.Helper()
+	var out []string
+	err := e.s.Walk(e.ctx, lib, "/", func(it docstore.Item) error {
+		switch {
+		case it.Path == "/":
+		case it.IsDir:
+			out = append(out, it.Path+"/")
+		default:
+			out = append(out, it.Path+"="+e.read(Reader, lib, it.Path))
+		}
+		return nil
+	})
+	if err != nil {
+		e.t.Fatalf("Walk(%s): %v", lib, err)
+	}
+	return out
+}
+
+func testMoveOntoAncestor(t *testing.T, e *env) {
+	e.mkdir(Editor, "docs", "/a")
+	e.mkdir(Editor, "docs", "/a/b")
+	e.put(Editor, "docs", "/a/b/c.txt", "c")
+	e.put(Editor, "docs", "/a/x.txt", "x")
+	before := e.tree("docs")
+	seq := e.lastSeq()
+	for _, tc := range []struct{ src, dst string }{
+		{"/a/b", "/a"},
+		{"/a/b/c.txt", "/a"},
+		{"/a/b/c.txt", "/a/b"},
+	} {
+		for _, overwrite := range []bool{true, false} {
+			_, err := e.s.Move(e.ctx, Editor, "docs", tc.src, "docs", tc.dst, docstore.MoveOptions{Overwrite: overwrite})
+			wantErr(t, fmt.Sprintf("move %s onto %s (overwrite %v)", tc.src, tc.dst, overwrite), err, docstore.ErrInvalidMove)
+			_, err = e.s.Copy(e.ctx, Editor, "docs", tc.src, "docs", tc.dst, docstore.CopyOptions{Overwrite: overwrite, Depth: docstore.DepthInfinity})
+			wantErr(t, fmt.Sprintf("copy %s onto %s (overwrite %v)", tc.src, tc.dst, overwrite), err, docstore.ErrInvalidMove)
+		}
+	}
+	equal(t, "tree after refused moves", e.tree("docs"), before)
+	if tr, _ := e.s.Trash(e.ctx, Reader, "docs"); len(tr) != 0 {
+		t.Errorf("recycle bin after refused moves = %+v", tr)
+	}
+	equal(t, "changes", e.changesSince(seq), nil)
+	// The same names in another library are no ancestor.
+	e.library("rh", 0)
+	e.mkdir(Editor, "rh", "/a")
+	if _, err := e.s.Copy(e.ctx, Editor, "docs", "/a/b", "rh", "/a", docstore.CopyOptions{Overwrite: true, Depth: docstore.DepthInfinity}); err != nil {
+		t.Errorf("copy to another library's /a: %v", err)
+	}
+}
+
+func testRestoreUnderFile(t *testing.T, e *env) {
+	e.mkdir(Editor, "docs", "/R")
+	e.mkdir(Editor, "docs", "/R/S")
+	e.put(Editor, "docs", "/R/S/a.txt", "a")
+	e.put(Editor, "docs", "/R/S/b.txt", "b")
+	e.put(Editor, "docs", "/R/c.txt", "c")
+	for _, p := range []string{"/R/S/a.txt", "/R/S/b.txt", "/R/c.txt", "/R"} {
+		if err := e.s.Delete(e.ctx, Editor, "docs", p, docstore.WriteOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A file now holds the folder's name, and another the first
+	// "restored" name.
+	e.put(Editor, "docs", "/R", "a file")
+	e.put(Editor, "docs", "/R (restauré)", "another file")
+	tr, err := e.s.Trash(e.ctx, Reader, "docs")
+	if err != nil || len(tr) != 4 {
+		t.Fatalf("trash = %+v, %v", tr, err)
+	}
+	byPath := map[string]int64{}
+	for _, en := range tr {
+		byPath[en.Path] = en.ID
+	}
+	var got []string
+	for _, p := range []string{"/R/S/a.txt", "/R/S/b.txt", "/R/c.txt"} {
+		it, err := e.s.RestoreTrash(e.ctx, Editor, "docs", byPath[p])
+		if err != nil {
+			t.Fatalf("restore %s: %v", p, err)
+		}
+		got = append(got, it.Path)
+	}
+	// Items of one folder gather again in one folder beside the file.
+	equal(t, "restored paths", got, []string{"/R (restauré 2)/S/a.txt", "/R (restauré 2)/S/b.txt", "/R (restauré 2)/c.txt"})
+	equal(t, "tree", e.tree("docs"), []string{"/R=a file", "/R (restauré 2)/", "/R (restauré 2)/S/",
+		"/R (restauré 2)/S/a.txt=a", "/R (restauré 2)/S/b.txt=b", "/R (restauré 2)/c.txt=c", "/R (restauré)=another file"})
+	// The folder itself goes beside the file as well.
+	it, err := e.s.RestoreTrash(e.ctx, Editor, "docs", byPath["/R"])
+	if err != nil || it.Path != "/R (restauré 3)" || !it.IsDir {
+		t.Fatalf("restore /R = %+v, %v", it, err)
+	}
+}
+
+func testWin32Modified(t *testing.T, e *env) {
+	e.put(Editor, "docs", "/a.txt", "a")
+	e.mkdir(Editor, "docs", "/d")
+	vs := len(e.versions("docs", "/a.txt"))
+	set := []docstore.Property{
+		{Space: "urn:schemas-microsoft-com:", Local: "Win32CreationTime", XML: "Fri, 27 Nov 2026 15:00:00 GMT"},
+		{Space: "urn:schemas-microsoft-com:", Local: "Win32LastModifiedTime", XML: "Fri, 27 Nov 2026 16:00:02 GMT"},
+	}
+	want := time.Date(2026, 11, 27, 16, 0, 2, 0, time.UTC)
+	for _, p := range []string{"/a.txt", "/d"} {
+		if err := e.s.PatchProps(e.ctx, Editor, "docs", p, set, nil, docstore.WriteOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		it, err := e.s.Stat(e.ctx, Reader, "docs", p)
+		if err != nil || !it.Modified.Equal(want) {
+			t.Errorf("%s: modified = %v, %v; want %v", p, it.Modified, err, want)
+		}
+	}
+	if n := len(e.versions("docs", "/a.txt")); n != vs {
+		t.Errorf("versions = %d, want %d (no new version)", n, vs)
+	}
+	props, _ := e.s.Props(e.ctx, Reader, "docs", "/a.txt")
+	if len(props) != 2 {
+		t.Errorf("props = %+v, want both kept", props)
+	}
+	// Another namespace, or a value that is no date: a dead property only.
+	for _, pr := range []docstore.Property{
+		{Space: "urn:other:", Local: "Win32LastModifiedTime", XML: "Sat, 28 Nov 2026 10:00:00 GMT"},
+		{Space: "urn:schemas-microsoft-com:", Local: "Win32LastModifiedTime", XML: "yesterday"},
+	} {
+		if err := e.s.PatchProps(e.ctx, Editor, "docs", "/a.txt", []docstore.Property{pr}, nil, docstore.WriteOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		if it, _ := e.s.Stat(e.ctx, Reader, "docs", "/a.txt"); !it.Modified.Equal(want) {
+			t.Errorf("after %+v: modified = %v, want %v", pr, it.Modified, want)
+		}
+	}
+	// A refused patch changes no time either.
+	lk := lock(t, e, Editor, "/a.txt", true, docstore.DepthZero)
+	set[1].XML = "Sun, 29 Nov 2026 10:00:00 GMT"
+	wantErr(t, "patch without the token", e.s.PatchProps(e.ctx, Editor2, "docs", "/a.txt", set, nil, docstore.WriteOptions{}), docstore.ErrLocked)
+	if it, _ := e.s.Stat(e.ctx, Reader, "docs", "/a.txt"); !it.Modified.Equal(want) {
+		t.Errorf("after a refused patch: modified = %v, want %v", it.Modified, want)
+	}
+	if err := e.s.PatchProps(e.ctx, Editor, "docs", "/a.txt", set, nil, docstore.WriteOptions{LockTokens: []string{lk.Token}}); err != nil {
+		t.Fatal(err)
+	}
+	if it, _ := e.s.Stat(e.ctx, Reader, "docs", "/a.txt"); !it.Modified.Equal(time.Date(2026, 11, 29, 10, 0, 0, 0, time.UTC)) {
+		t.Errorf("with the token: modified = %v", it.Modified)
+	}
+}
+
+func testAuditPropsRefresh(t *testing.T, e *env) {
+	e.put(Editor, "docs", "/a.txt", "a")
+	set := []docstore.Property{
+		{Space: "urn:schemas-microsoft-com:", Local: "Win32LastModifiedTime", XML: "Fri, 27 Nov 2026 16:00:02 GMT"},
+		{Space: "urn:test", Local: "color", XML: "bleu"},
+	}
+	if err := e.s.PatchProps(e.ctx, Editor, "docs", "/a.txt", set, []docstore.PropName{{Space: "urn:test", Local: "size"}}, docstore.WriteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	lk := lock(t, e, Editor, "/a.txt", true, docstore.DepthZero)
+	if _, err := e.s.Refresh(e.ctx, Editor, "docs", "/a.txt", lk.Token, 2*time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	// A refused refresh is not recorded.
+	_, err := e.s.Refresh(e.ctx, Editor2, "docs", "/a.txt", lk.Token, time.Minute)
+	wantErr(t, "refresh of another's lock", err, docstore.ErrLocked)
+	au, err := e.s.Audit(e.ctx, Owner, "docs", docstore.AuditQuery{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, a := range au {
+		got = append(got, a.User+":"+a.Action+" "+a.Path+" "+a.Detail)
+		if a.IP != "192.0.2.7" && a.User != "root" {
+			t.Errorf("audit IP = %q", a.IP)
+		}
+	}
+	equal(t, "audit", got[:3], []string{
+		"bob:lock_refresh /a.txt timeout 120 s",
+		"bob:lock /a.txt exclusive",
+		"bob:props /a.txt set Win32LastModifiedTime, color; removed size; modified 2026-11-27T16:00:02Z",
+	})
 }
