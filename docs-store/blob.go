@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -19,8 +20,9 @@ import (
 // S3-compatible storage later.
 type BlobStore interface {
 	// Write streams r into a new blob. When size >= 0, a shorter body is
-	// ErrIncomplete and a longer one ErrTooLarge, and nothing is kept. On
-	// return the blob is durable (synced) under the returned hex hash.
+	// ErrIncomplete and a longer one ErrTooLarge, and nothing is kept; a
+	// full storage is ErrNoSpace, nothing kept either. On return the blob
+	// is durable (synced) under the returned hex hash.
 	Write(ctx context.Context, r io.Reader, size int64) (hash string, n int64, err error)
 	// Open opens a blob for reading.
 	Open(ctx context.Context, hash string) (io.ReadSeekCloser, error)
@@ -163,9 +165,20 @@ func (b *diskStaged) hash() string { return b.sum }
 
 func (b *diskStaged) sync() error {
 	if err := b.f.Sync(); err != nil {
-		return fmt.Errorf("docstore: sync blob: %w", err)
+		// Some file systems (NFS, or ext4 with delayed allocation on a
+		// full disk) report ENOSPC only here.
+		return fmt.Errorf("docstore: sync blob: %w", noSpace(err))
 	}
 	return nil
+}
+
+// noSpace marks err with ErrNoSpace when the file system is full (ENOSPC)
+// or the user's disk quota is reached (EDQUOT).
+func noSpace(err error) error {
+	if errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) {
+		return fmt.Errorf("%w: %w", ErrNoSpace, err)
+	}
+	return err
 }
 
 func (b *diskStaged) discard() {
@@ -196,19 +209,19 @@ func (b *diskStaged) place() (string, error) {
 		}
 	}
 	if err := os.MkdirAll(filepath.Dir(dst), 0o700); err != nil {
-		return "", fmt.Errorf("docstore: blob folder: %w", err)
+		return "", fmt.Errorf("docstore: blob folder: %w", noSpace(err))
 	}
 	if b.anon {
 		if err := linkAnonTemp(b.f, dst); err != nil && !errors.Is(err, fs.ErrExist) {
-			return "", fmt.Errorf("docstore: link blob: %w", err)
+			return "", fmt.Errorf("docstore: link blob: %w", noSpace(err))
 		}
 		return filepath.Dir(dst), nil
 	}
 	if err := b.f.Close(); err != nil {
-		return "", fmt.Errorf("docstore: close blob: %w", err)
+		return "", fmt.Errorf("docstore: close blob: %w", noSpace(err))
 	}
 	if err := os.Rename(b.tmp, dst); err != nil {
-		return "", fmt.Errorf("docstore: rename blob: %w", err)
+		return "", fmt.Errorf("docstore: rename blob: %w", noSpace(err))
 	}
 	return filepath.Dir(dst), nil
 }
@@ -223,7 +236,7 @@ func (d *DiskBlobs) stage(ctx context.Context, r io.Reader, size int64) (stagedB
 	if b.f == nil {
 		var err error
 		if b.f, err = os.CreateTemp(tmpDir, "up-*"); err != nil {
-			return nil, 0, fmt.Errorf("docstore: blob temp file: %w", err)
+			return nil, 0, fmt.Errorf("docstore: blob temp file: %w", noSpace(err))
 		}
 		b.tmp = b.f.Name()
 	}
@@ -237,10 +250,13 @@ func (d *DiskBlobs) stage(ctx context.Context, r io.Reader, size int64) (stagedB
 	bufPool.Put(bp)
 	switch {
 	case err != nil:
+		// discard frees what was written: the unnamed file goes with its
+		// last descriptor, the named one is removed.
 		b.discard()
 		var pe *fs.PathError
 		if errors.As(err, &pe) {
-			return nil, n, fmt.Errorf("docstore: write blob: %w", err)
+			// The temporary file failed (ENOSPC: ErrNoSpace), not the body.
+			return nil, n, fmt.Errorf("docstore: write blob: %w", noSpace(err))
 		}
 		return nil, n, fmt.Errorf("%w: %v", ErrIncomplete, err)
 	case size >= 0 && n < size:

@@ -208,7 +208,7 @@ func (c *committer) do(ctx context.Context, blob stagedBlob, pre *prechecked, fn
 	default:
 	}
 	<-j.done
-	return j.err
+	return dbErr(j.err)
 }
 
 // close stops accepting jobs and waits for the queued ones.

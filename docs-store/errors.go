@@ -25,6 +25,10 @@ var (
 	ErrPrecondition = errors.New("docstore: precondition failed")
 	// ErrQuota: the library's quota would be exceeded. WebDAV: 507.
 	ErrQuota = errors.New("docstore: quota exceeded")
+	// ErrNoSpace: the file system holding the contents is full (ENOSPC) or
+	// its disk quota is reached (EDQUOT) while a content is written; nothing
+	// was changed. WebDAV: 507.
+	ErrNoSpace = errors.New("docstore: the server's disk is full")
 	// ErrIncomplete: the body ended before the announced size, or the reader
 	// failed; nothing was changed. WebDAV: 400 (or the client is gone).
 	ErrIncomplete = errors.New("docstore: incomplete upload")
@@ -45,9 +49,10 @@ var (
 	ErrIsDir = errors.New("docstore: is a folder")
 	// ErrNotDir: a folder operation (List) on a file.
 	ErrNotDir = errors.New("docstore: not a folder")
-	// ErrInvalidMove: the destination is the source, inside the source, or
-	// the library root. WebDAV: 403 (same resource) or 409.
-	ErrInvalidMove = errors.New("docstore: destination is the source or inside it")
+	// ErrInvalidMove: the destination is the source, inside the source, an
+	// ancestor of the source (replacing it would delete the source), or the
+	// library root. WebDAV: 403, as Apache mod_dav answers.
+	ErrInvalidMove = errors.New("docstore: destination is the source, inside it or above it")
 	// ErrLockMismatch: UNLOCK or refresh with a token that does not apply to
 	// the path. WebDAV: 409 with lock-token-matches-request-uri.
 	ErrLockMismatch = errors.New("docstore: lock token does not apply to this path")

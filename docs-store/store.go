@@ -3,6 +3,7 @@ package docstore
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -88,5 +89,15 @@ func (s *Store) tx(ctx context.Context, fn func(*sql.Tx) error) error {
 		s.writeMu.Lock()
 		defer s.writeMu.Unlock()
 	}
-	return s.db.Tx(ctx, fn)
+	return dbErr(s.db.Tx(ctx, fn))
+}
+
+// dbErr marks a database error that says the disk is full with
+// ErrNoSpace, so that clients hear "the disk is full" (507), not a bare
+// 500; SQLite has rolled the transaction back, nothing changed.
+func dbErr(err error) error {
+	if err != nil && !errors.Is(err, ErrNoSpace) && sqldb.IsFull(err) {
+		return fmt.Errorf("%w: %w", ErrNoSpace, err)
+	}
+	return err
 }

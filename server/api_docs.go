@@ -86,6 +86,7 @@ func docsErr(err error) error {
 		{docstore.ErrLocked, http.StatusLocked, "the item is locked by someone else"},
 		{docstore.ErrPrecondition, http.StatusPreconditionFailed, "the item changed meanwhile, or the destination exists"},
 		{docstore.ErrQuota, http.StatusInsufficientStorage, "the library's quota is exceeded"},
+		{docstore.ErrNoSpace, http.StatusInsufficientStorage, "the server's disk is full: nothing was saved; tell your administrator"},
 		{docstore.ErrIncomplete, http.StatusBadRequest, "the upload did not arrive whole; nothing was changed"},
 		{docstore.ErrTooLarge, http.StatusBadRequest, "the upload is longer than announced; nothing was changed"},
 		{docstore.ErrInvalidName, http.StatusBadRequest, "invalid name (forbidden characters, reserved or too long)"},

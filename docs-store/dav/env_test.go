@@ -35,14 +35,24 @@ type davEnv struct {
 // reader) and returns it.
 func newEnv(t testing.TB, quota int64) *davEnv {
 	t.Helper()
+	return newEnvBlobs(t, quota, "")
+}
+
+// newEnvBlobs is newEnv with the blobs in blobDir ("" for a folder of the
+// environment's own).
+func newEnvBlobs(t testing.TB, quota int64, blobDir string) *davEnv {
+	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
+	if blobDir == "" {
+		blobDir = filepath.Join(dir, "blobs")
+	}
 	db, err := sqldb.OpenSQLite(ctx, filepath.Join(dir, "kaz.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	st, err := docstore.Open(ctx, docstore.DefaultConfig(), db, filepath.Join(dir, "blobs"), nil)
+	st, err := docstore.Open(ctx, docstore.DefaultConfig(), db, blobDir, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -211,6 +211,9 @@ func fromStore(err error) *davError {
 		e.code, e.msg = http.StatusPreconditionFailed, "a precondition failed"
 	case errors.Is(err, docstore.ErrQuota):
 		e.code, e.msg = http.StatusInsufficientStorage, "the library's quota is exceeded"
+	case errors.Is(err, docstore.ErrNoSpace):
+		// RFC 4918 §11.5: 507, the server cannot store the representation.
+		e.code, e.msg = http.StatusInsufficientStorage, "the server's disk is full; nothing was changed"
 	case errors.Is(err, docstore.ErrIncomplete), errors.Is(err, docstore.ErrTooLarge):
 		e.code, e.msg = http.StatusBadRequest, "the body did not arrive whole; nothing was changed"
 	case errors.Is(err, docstore.ErrInvalidName):
@@ -229,7 +232,9 @@ func fromStore(err error) *davError {
 	case errors.Is(err, docstore.ErrExists):
 		e.code, e.msg = http.StatusMethodNotAllowed, "it already exists"
 	case errors.Is(err, docstore.ErrInvalidMove):
-		e.code, e.msg = http.StatusForbidden, "the destination is the source or inside it"
+		// Apache mod_dav answers 403 to a destination that is the source,
+		// inside it, or a folder containing it (with Overwrite: T).
+		e.code, e.msg = http.StatusForbidden, "the destination is the source, inside it, or a folder that contains it"
 	case errors.Is(err, docstore.ErrLockMismatch):
 		e.code, e.msg, e.cond = http.StatusConflict, "the lock token does not apply to this resource", "<D:lock-token-matches-request-uri/>"
 	case errors.Is(err, docstore.ErrNotImplemented):

@@ -54,6 +54,7 @@ var messagesFR = map[string]string{
 
 	// Document libraries (server/api_docs.go)
 	"document libraries are not available":                                              "Les bibliothèques de documents ne sont pas disponibles pour le moment.",
+	"the server's disk is full: nothing was saved; tell your administrator":             "Le disque du serveur est plein : rien n'a été enregistré. Prévenez votre administrateur.",
 	"not found (or you do not have access)":                                             "Élément introuvable, ou vous n'y avez pas accès.",
 	"your role in this library does not allow this":                                     "Votre rôle dans cette bibliothèque ne vous permet pas de faire cette action.",
 	"an item with this name already exists":                                             "Un élément porte déjà ce nom.",

@@ -16,9 +16,10 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
-	_ "modernc.org/sqlite" // registers the "sqlite" driver
+	"modernc.org/sqlite" // registers the "sqlite" driver
 )
 
 // Dialect names the SQL flavour behind a DB.
@@ -147,6 +148,28 @@ func (db *DB) Tx(ctx context.Context, fn func(*sql.Tx) error) error {
 	}
 	return tx.Commit()
 }
+
+// IsFull reports whether err says the database's disk is full: SQLite's
+// SQLITE_FULL ("database or disk is full", which it also returns for
+// ENOSPC), PostgreSQL's SQLSTATE 53100 (disk_full) from any driver whose
+// errors tell their SQLSTATE, or ENOSPC/EDQUOT themselves.
+func IsFull(err error) bool {
+	if err == nil {
+		return false
+	}
+	var se *sqlite.Error
+	if errors.As(err, &se) && se.Code()&0xff == sqliteFull {
+		return true
+	}
+	var pe interface{ SQLState() string }
+	if errors.As(err, &pe) && pe.SQLState() == "53100" {
+		return true
+	}
+	return errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT)
+}
+
+// sqliteFull is SQLITE_FULL, the primary result code of a full disk.
+const sqliteFull = 13
 
 // Now is the time format stored in TEXT columns: RFC 3339 in UTC with
 // nanoseconds, which sorts as text.
