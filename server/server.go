@@ -9,7 +9,9 @@ import (
 	"net/http"
 	"net/netip"
 	"os"
+	"path"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -20,6 +22,7 @@ import (
 
 	"github.com/kazhq/kaz/frontend"
 	"github.com/kazhq/kaz/internal/directory"
+	"github.com/kazhq/kaz/internal/httperr"
 	"github.com/kazhq/kaz/internal/sqldb"
 )
 
@@ -153,12 +156,50 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 // request id → logging → recovery → network allow-list → routes (which
 // authenticate as they need).
 func (s *Server) Handler() http.Handler {
-	var h http.Handler = s.mux
+	var h http.Handler = http.HandlerFunc(s.route)
 	h = s.allowList(h)
 	h = s.recoverer(h)
 	h = s.logRequests(h)
 	h = s.requestID(h)
 	return h
+}
+
+// route sends a request to its handler. http.ServeMux answers a path that
+// is not clean ("." or ".." segments, "//") with a redirect to the cleaned
+// path that keeps the method and body (307): a WebDAV PUT, DELETE or MOVE
+// of /dav/lib/a/../b would be replayed on /dav/lib/b. So /dav/ goes straight
+// to the WebDAV handler, which refuses dot segments itself (400) and reads
+// "//" as "/"; another unclean path is refused (400) when it cleans into
+// /dav or when its method is not GET or HEAD. Only a browser's GET or HEAD
+// outside /dav keeps the mux's redirect.
+func (s *Server) route(w http.ResponseWriter, r *http.Request) {
+	p := r.URL.Path
+	if s.docsp != nil && s.docsp.davRoute != nil && strings.HasPrefix(p, "/dav/") {
+		s.docsp.davRoute.ServeHTTP(w, r)
+		return
+	}
+	if c := cleanURLPath(p); c != p && (c == "/dav" || strings.HasPrefix(c, "/dav/") ||
+		r.Method != http.MethodGet && r.Method != http.MethodHead) {
+		httperr.Write(w, r, s.log, httperr.New(http.StatusBadRequest, "the request could not be read", nil))
+		return
+	}
+	s.mux.ServeHTTP(w, r)
+}
+
+// cleanURLPath is the path http.ServeMux routes p by: rooted, without "."
+// or ".." segments or empty ones, with its trailing slash kept.
+func cleanURLPath(p string) string {
+	if p == "" {
+		return "/"
+	}
+	if p[0] != '/' {
+		p = "/" + p
+	}
+	c := path.Clean(p)
+	if p[len(p)-1] == '/' && c != "/" {
+		c += "/"
+	}
+	return c
 }
 
 // Run serves on ln until ctx ends, with the background tasks, then stops

@@ -15,6 +15,9 @@ type docsPart struct {
 	store *docstore.Store
 	// dav is the WebDAV handler, set by mountDAV.
 	dav http.Handler
+	// davRoute is dav behind authentication, as mounted at /dav/: Server.route
+	// sends /dav/ requests to it before http.ServeMux can redirect them.
+	davRoute http.Handler
 }
 
 // Store returns the document store (used by the search and dav wiring via
@@ -51,7 +54,8 @@ func (s *Server) routesDocs() {
 func (s *Server) mountDAV() {
 	h := dav.New(s.docsp.Store(), dav.Options{Prefix: "/dav/", PublicURL: s.cfg.Server.PublicURL, Log: s.log})
 	s.docsp.dav = h
-	s.mux.Handle("/dav/", s.requireDAV(h))
+	s.docsp.davRoute = s.requireDAV(h)
+	s.mux.Handle("/dav/", s.docsp.davRoute)
 	// "/dav" itself: browsers are sent to "/dav/", WebDAV clients that
 	// drop the slash are served as if they had sent it.
 	s.mux.Handle("/dav", s.requireDAV(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
