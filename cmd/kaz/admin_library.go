@@ -93,7 +93,7 @@ func runLibrary(ctx context.Context, e *adminEnv, args []string) error {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(e.stdout, "Library %s added (quota %s, %d versions kept).\nWebDAV: %s/dav/%s/\n", l.Name, sizeText(l.Quota), l.MaxVersions, e.cfg.Server.PublicURL, l.Name)
+		fmt.Fprintf(e.stdout, "Library %s added (quota %s, %d versions kept).\nWebDAV: %s/dav/%s/\n", l.Name, quotaText(l.Quota), l.MaxVersions, e.cfg.Server.PublicURL, l.Name)
 		return nil
 	case "list":
 		if err := want(0, "no argument"); err != nil {
@@ -114,7 +114,7 @@ func runLibrary(ctx context.Context, e *adminEnv, args []string) error {
 			for _, g := range l.Grants {
 				byRole[g.Role] = append(byRole[g.Role], g.Subject)
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\t%s\n", l.Name, sizeText(l.Used), sizeText(l.Quota), l.MaxVersions,
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\t%s\n", l.Name, sizeText(l.Used), quotaText(l.Quota), l.MaxVersions,
 				listText(byRole[docstore.RoleOwner]), listText(byRole[docstore.RoleEditor]), listText(byRole[docstore.RoleReader]))
 		}
 		return tw.Flush()
@@ -142,10 +142,17 @@ func runLibrary(ctx context.Context, e *adminEnv, args []string) error {
 	return usageError(fmt.Sprintf("library: unknown command %q", args[0]))
 }
 
-func sizeText(n int64) string {
+// quotaText formats a library quota, where 0 means no limit.
+func quotaText(n int64) string {
 	if n <= 0 {
 		return "unlimited"
 	}
+	return sizeText(n)
+}
+
+// sizeText formats a byte count (usage) in the units ParseSize reads: 0 is
+// "0B", never "unlimited".
+func sizeText(n int64) string {
 	for _, u := range []struct {
 		unit string
 		size int64
