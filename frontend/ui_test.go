@@ -34,7 +34,9 @@ type fakeKaz struct {
 
 const fakeCSRF = "csrf-token-for-tests"
 
-func newFakeKaz(t *testing.T) *fakeKaz {
+// newFakeKaz starts the stand-in; routes may add API routes of a section
+// (more specific than the catch-all 404 for /api/).
+func newFakeKaz(t *testing.T, routes ...func(*http.ServeMux)) *fakeKaz {
 	f := &fakeKaz{signedIn: true}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /api/me", func(w http.ResponseWriter, r *http.Request) {
@@ -81,6 +83,9 @@ func newFakeKaz(t *testing.T) *fakeKaz {
 	mux.HandleFunc("GET /api/phone/status", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, 200, map[string]any{"configured": false})
 	})
+	for _, r := range routes {
+		r(mux)
+	}
 	// Other API calls (sections of other engineers) answer a plain 404.
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, 404, map[string]any{"error": "not found", "status": 404})

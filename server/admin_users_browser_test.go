@@ -47,6 +47,7 @@ func TestBrowserAdminManagesAccountsAndAgentChangesPassword(t *testing.T) {
 	b := browserAs(t, srv, "chef")
 	b.run(chromedp.Navigate(srv.URL + "/#/admin/users"))
 	b.waitJS(`!!document.querySelector('[data-testid="user-row-agent"]')`, "user list")
+	checkA11y(t, b.ctx, "admin users", true)
 
 	// Add an account: the temporary password is shown once, and works.
 	b.run(
@@ -108,6 +109,7 @@ func TestBrowserAdminCreatesLibraryAndGrantsRoles(t *testing.T) {
 		chromedp.Click(`[data-testid=lib-create]`, chromedp.ByQuery))
 	card := `[data-testid="admin-library-compta"]`
 	b.waitJS(`document.querySelector('`+card+`')?.textContent.includes('5 Go')`, "the new library with its quota")
+	checkA11y(t, b.ctx, "admin libraries", true)
 
 	// Grant editors, then take the readers' role back (confirmed).
 	b.run(

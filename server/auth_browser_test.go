@@ -81,6 +81,7 @@ func TestBrowserAppPasswordsShownOnceAndPrivate(t *testing.T) {
 	); err != nil {
 		t.Fatalf("create in the account page: %v", err)
 	}
+	checkA11y(t, ctx, "account with a new app password", true)
 	secret = strings.TrimSpace(secret)
 	if !strings.Contains(once, "ne le reverrez plus") {
 		t.Errorf("no one-time warning: %q", once)

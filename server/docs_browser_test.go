@@ -122,6 +122,14 @@ func TestDocsBrowserUploadVersionsRecycleBin(t *testing.T) {
 	}
 	row := `[data-testid=item-row][data-name="Rapport annuel.txt"]`
 	b.waitJS(fmt.Sprintf(`!!document.querySelector(%q)`, row), "uploaded file listed")
+	// Each row's buttons say which item they act on.
+	var names []string
+	b.run(chromedp.Evaluate(fmt.Sprintf(`[...document.querySelectorAll(%q)].map((e) => e.getAttribute('aria-label') || '')`,
+		row+` [data-testid=download-button], `+row+` [data-testid=versions-button], `+row+` [data-testid=rename-button], `+row+` [data-testid=delete-button]`), &names))
+	if want := []string{"Télécharger Rapport annuel.txt", "Versions de Rapport annuel.txt", "Renommer ou déplacer Rapport annuel.txt", "Supprimer Rapport annuel.txt"}; strings.Join(names, "|") != strings.Join(want, "|") {
+		t.Errorf("row action names = %q, want %q", names, want)
+	}
+	checkA11y(t, b.ctx, "folder view", false)
 
 	// A second upload of the same name is a new version.
 	b.upload(v2)
@@ -133,6 +141,7 @@ func TestDocsBrowserUploadVersionsRecycleBin(t *testing.T) {
 	// Versions panel: restore version 1.
 	b.click(row + ` [data-testid=versions-button]`)
 	b.waitJS(b.count(`[data-testid=versions-panel] [data-testid=version-row]`)+` === 2`, "two versions listed")
+	checkA11y(t, b.ctx, "versions panel", false)
 	b.click(`[data-testid=version-row][data-version="1"] [data-testid=version-restore]`)
 	b.click(`[data-testid=dialog-confirm]`)
 	b.waitJS(b.count(`[data-testid=versions-panel] [data-testid=version-row]`)+` === 3`, "three versions after restore")
@@ -146,6 +155,7 @@ func TestDocsBrowserUploadVersionsRecycleBin(t *testing.T) {
 	b.waitJS(`!!document.querySelector('[data-testid=folder-empty]')`, "folder empty after delete")
 	b.click(`[data-testid=trash-link]`)
 	b.waitJS(`!!document.querySelector('[data-testid=trash-row][data-name="Rapport annuel.txt"]')`, "deleted file in the bin")
+	checkA11y(t, b.ctx, "recycle bin", false)
 	b.click(`[data-testid=trash-restore]`)
 	b.waitJS(`!!document.querySelector('[data-testid=trash-none]')`, "bin empty after restore")
 	resp, got := cs["carol"].download("rh", "/Rapport annuel.txt", nil)
@@ -184,19 +194,75 @@ func TestBrowserAuditLogInTheReadersLanguage(t *testing.T) {
 		t.Fatalf("moved file = %q", got)
 	}
 
+	// A copy and a move that replace an existing file.
+	for _, f := range []string{"/Modèle.txt", "/Copie.txt", "/Remplaçant.txt"} {
+		if code, body := bob.upload("rh", f, "texte"); code != http.StatusCreated {
+			t.Fatalf("upload %s = %d %v", f, code, body)
+		}
+	}
+	if code, body := bob.json("POST", "/api/libraries/rh/copy", map[string]any{"from": "/Modèle.txt", "to": "/Copie.txt", "overwrite": true}); code/100 != 2 {
+		t.Fatalf("copy over = %d %v", code, body)
+	}
+	if code, body := bob.json("POST", "/api/libraries/rh/move", map[string]any{"from": "/Remplaçant.txt", "to": "/Modèle.txt", "overwrite": true}); code/100 != 2 {
+		t.Fatalf("move over = %d %v", code, body)
+	}
+
 	b.run(chromedp.Navigate(srv.URL + "/#/libraries/rh?view=audit"))
-	b.waitJS(`!!document.querySelector('[data-testid=audit-row][data-action=delete]')`, "audit rows")
+	b.waitJS(`!!document.querySelector('[data-testid=audit-row][data-action=delete]') && !!document.querySelector('[data-testid=audit-row][data-action=move_over]')`, "audit rows")
+	checkA11y(t, b.ctx, "audit log", false)
 	for _, c := range []struct{ action, want string }{
 		{"delete", "Mise à la corbeille"},
-		{"write", "4 o"}, // "4 bytes" (the newest write, Note.txt) as the reader writes sizes
+		{"write", "4 o"}, // "4 bytes" (Note.txt) as the reader writes sizes
 		{"library_create", "Bibliothèque créée"},
 		{"mkdir", "Nouveau dossier"},
 		{"move", "vers rh/Archives/Note 2026.txt"},
+		{"copy_over", "Copie (remplacement)"},
+		{"move_over", "Déplacement (remplacement)"},
 	} {
 		var got string
-		b.run(chromedp.Evaluate(fmt.Sprintf(`document.querySelector('[data-testid=audit-row][data-action=%s]').textContent`, c.action), &got))
+		b.run(chromedp.Evaluate(fmt.Sprintf(`[...document.querySelectorAll('[data-testid=audit-row][data-action=%s]')].map((r) => r.textContent).join('\n')`, c.action), &got))
 		if !strings.Contains(got, c.want) {
-			t.Errorf("audit row %s = %q, want it to contain %q", c.action, got, c.want)
+			t.Errorf("audit rows %s = %q, want one to contain %q", c.action, got, c.want)
 		}
 	}
+}
+
+// TestBrowserMapDriveCreatesAWorkingAppPassword creates an app password
+// from the "map as a network drive" help and mounts nothing but checks
+// that the password it shows opens the WebDAV address it shows.
+func TestBrowserMapDriveCreatesAWorkingAppPassword(t *testing.T) {
+	srv, _ := docsServer(t)
+	b := browserAs(t, srv, "alice")
+	b.run(chromedp.Navigate(srv.URL + "/#/libraries/rh?view=map"))
+	b.click(`[data-testid=map-create-password]`)
+	b.waitJS(`!!document.querySelector('[data-testid=map-password-secret]')`, "the new password")
+	var url, secret, use string
+	b.run(chromedp.Evaluate(`document.querySelector('[data-testid=map-url-windows]').textContent`, &url),
+		chromedp.Evaluate(`document.querySelector('[data-testid=map-password-secret]').textContent`, &secret),
+		chromedp.Evaluate(`document.querySelector('[data-testid=map-password-use]').textContent`, &use))
+	if url != srv.URL+"/dav/rh/" {
+		t.Errorf("address shown = %q, want %q", url, srv.URL+"/dav/rh/")
+	}
+	if !strings.Contains(use, "alice") {
+		t.Errorf("instruction = %q, want it to name the user", use)
+	}
+	checkA11y(t, b.ctx, "map help", false)
+
+	req, err := http.NewRequestWithContext(t.Context(), "PROPFIND", url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Depth", "0")
+	req.SetBasicAuth("alice", secret)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusMultiStatus {
+		t.Errorf("PROPFIND %s with the shown password = %d, want 207", url, resp.StatusCode)
+	}
+	// The account page lists it under its date-stamped name.
+	b.run(chromedp.Navigate(srv.URL + "/#/account"))
+	b.waitJS(`[...document.querySelectorAll('[data-testid=apppass-row]')].some((r) => r.dataset.label.startsWith('Lecteur réseau '))`, "the password on the account page")
 }

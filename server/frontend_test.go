@@ -147,6 +147,24 @@ func evalString(t *testing.T, ctx context.Context, expr string) string {
 	return s
 }
 
+// checkA11y runs the accessibility check on the page. Every view fails on
+// an issue that stops someone from using it (critical or serious); strict
+// views — the shell's own — fail on any, the others log the rest.
+func checkA11y(t *testing.T, ctx context.Context, where string, strict bool) {
+	t.Helper()
+	issues, err := frontendtest.CheckA11y(ctx)
+	if err != nil {
+		t.Fatalf("%s: %v", where, err)
+	}
+	for _, i := range issues {
+		if strict || i.Serious() {
+			t.Errorf("%s: accessibility: %s", where, i)
+		} else {
+			t.Logf("%s: accessibility: %s", where, i)
+		}
+	}
+}
+
 func screenshot(t *testing.T, ctx context.Context, name string) {
 	dir := os.Getenv("KAZ_SCREENSHOTS")
 	if dir == "" {
@@ -187,6 +205,7 @@ func TestWebAppSignedInShowsEverySection(t *testing.T) {
 	if n := evalString(t, ctx, `String(document.querySelectorAll('#main h1').length)`); n != "1" {
 		t.Errorf("account page has %s h1", n)
 	}
+	checkA11y(t, ctx, "account", true)
 	screenshot(t, ctx, "kaz-server-account.png")
 
 	// Reload: the shell itself loads with no console error and no failed
@@ -206,13 +225,7 @@ func TestWebAppSignedInShowsEverySection(t *testing.T) {
 			t.Logf("home (a section's own request): %s", p)
 		}
 	}
-	issues, err := frontendtest.CheckA11y(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, i := range issues {
-		t.Errorf("home: accessibility: %s", i)
-	}
+	checkA11y(t, ctx, "home", true)
 	screenshot(t, ctx, "kaz-server-home.png")
 
 	// Every navigation link renders its section.
@@ -233,17 +246,7 @@ func TestWebAppSignedInShowsEverySection(t *testing.T) {
 				t.Errorf("%s: %s", section, p)
 			}
 		}
-		// Sections belong to their engineers: their accessibility issues
-		// are reported here, and fail only in the shell's own views.
-		if issues, err := frontendtest.CheckA11y(ctx); err == nil {
-			for _, i := range issues {
-				if section == "home" || section == "admin" {
-					t.Errorf("%s: accessibility: %s", section, i)
-				} else {
-					t.Logf("%s: accessibility: %s", section, i)
-				}
-			}
-		}
+		checkA11y(t, ctx, section, section == "home" || section == "admin")
 	}
 
 	// Language switch, then sign-out with the CSRF token.

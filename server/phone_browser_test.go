@@ -591,4 +591,5 @@ func TestPhonePanelWithoutPBXSaysSo(t *testing.T) {
 	if dialPads != 0 {
 		t.Errorf("a dial pad is shown without a PBX")
 	}
+	checkA11y(t, r.ctx, "phone without a PBX", false)
 }

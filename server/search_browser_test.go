@@ -100,6 +100,7 @@ func TestSearchPagesInBrowser(t *testing.T) {
 	// Results page: snippets with marks, no markup from the document.
 	run(chromedp.Navigate(srv.URL + "/#/search?q=teletravailleurs"))
 	waitJS(`document.querySelectorAll('[data-testid=search-result]').length === 1`, "one result")
+	checkA11y(t, bctx, "search results", false)
 	if got := str(`document.querySelector('[data-testid=search-snippet] mark')?.textContent || ''`); !strings.EqualFold(got, "télétravailleurs") {
 		t.Errorf("highlighted word = %q", got)
 	}
@@ -122,6 +123,7 @@ func TestSearchPagesInBrowser(t *testing.T) {
 	waitJS(`!!document.querySelector('[data-testid=search-box-input]')`, "the header search box")
 	run(chromedp.SendKeys(`[data-testid=search-box-input]`, "charte_tél", chromedp.ByQuery))
 	waitJS(`[...document.querySelectorAll('[data-testid=search-suggestion]')].some(e => e.textContent.includes('Charte_Télétravail_v3.docx'))`, "a suggestion")
+	checkA11y(t, bctx, "search suggestions", false)
 	run(chromedp.SendKeys(`[data-testid=search-box-input]`, "\r", chromedp.ByQuery))
 	waitJS(`location.hash.startsWith('#/search?q=')`, "the results page")
 
@@ -136,4 +138,5 @@ func TestSearchPagesInBrowser(t *testing.T) {
 		return !!row && row.innerText.includes('document illisible') && !row.innerText.includes('unreadable document') &&
 			!!row.querySelector('details code')?.textContent.includes('zip');
 	})()`, "the failure's reason in French with its detail folded")
+	checkA11y(t, bctx, "search administration", false)
 }

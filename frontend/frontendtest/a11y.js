@@ -9,7 +9,21 @@
     else if (el.className && typeof el.className === 'string') s += `.${el.className.trim().split(/\s+/).join('.')}`;
     return s;
   };
-  const add = (rule, el, detail) => issues.push({rule, element: el ? describe(el) : '', detail: detail || ''});
+  // impact ranks each rule as axe-core ranks its nearest rule: critical and
+  // serious ones stop someone from using the page (a control without a
+  // name, a field without a label), moderate and minor ones make it harder.
+  const impact = {
+    'html-lang': 'serious', 'document-title': 'serious',
+    'landmark-main': 'moderate', 'landmark-banner': 'moderate', 'landmark-name': 'moderate',
+    'one-h1': 'moderate', 'heading-empty': 'minor',
+    'img-alt': 'critical', 'svg-name': 'serious', 'area-alt': 'critical',
+    'label': 'critical', 'button-name': 'critical', 'link-name': 'serious', 'progress-name': 'serious',
+    'table-headers': 'serious', 'duplicate-id': 'minor', 'duplicate-id-aria': 'critical',
+    'aria-reference': 'critical', 'label-for': 'serious',
+    'tabindex-positive': 'serious', 'inline-handler': 'serious', 'focusable': 'serious',
+    'live-region': 'moderate',
+  };
+  const add = (rule, el, detail) => issues.push({rule, impact: impact[rule] || 'serious', element: el ? describe(el) : '', detail: detail || ''});
   const hidden = (el) => {
     for (let e = el; e; e = e.parentElement) {
       if (e.hidden || e.getAttribute('aria-hidden') === 'true') return true;
@@ -107,9 +121,18 @@
   }
 
   // Ids and references.
+  // A duplicate id that a label or an aria attribute points to gives a
+  // control the wrong name or description.
+  const referenced = new Set();
+  for (const e of document.querySelectorAll('[aria-labelledby], [aria-describedby], [aria-controls]')) {
+    for (const attr of ['aria-labelledby', 'aria-describedby', 'aria-controls']) {
+      for (const id of (e.getAttribute(attr) || '').split(/\s+/).filter(Boolean)) referenced.add(id);
+    }
+  }
+  for (const l of document.querySelectorAll('label[for]')) referenced.add(l.htmlFor);
   const seen = new Map();
   for (const e of document.querySelectorAll('[id]')) {
-    if (seen.has(e.id)) add('duplicate-id', e, `id "${e.id}" used more than once`);
+    if (seen.has(e.id)) add(referenced.has(e.id) ? 'duplicate-id-aria' : 'duplicate-id', e, `id "${e.id}" used more than once`);
     seen.set(e.id, e);
   }
   for (const attr of ['aria-labelledby', 'aria-describedby', 'aria-controls']) {

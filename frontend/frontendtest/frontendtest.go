@@ -137,19 +137,29 @@ var a11yScript string
 
 // A11yIssue is one accessibility defect found on the page.
 type A11yIssue struct {
-	Rule    string `json:"rule"`
+	Rule string `json:"rule"`
+	// Impact is "critical", "serious", "moderate" or "minor", as axe-core
+	// ranks its nearest rule.
+	Impact  string `json:"impact"`
 	Element string `json:"element"`
 	Detail  string `json:"detail"`
 }
 
-func (i A11yIssue) String() string { return fmt.Sprintf("%s: %s %s", i.Rule, i.Element, i.Detail) }
+func (i A11yIssue) String() string {
+	return fmt.Sprintf("%s (%s): %s %s", i.Rule, i.Impact, i.Element, i.Detail)
+}
+
+// Serious reports whether the issue stops someone from using the page
+// (impact critical or serious): tests fail on these in every section.
+func (i A11yIssue) Serious() bool { return i.Impact == "critical" || i.Impact == "serious" }
 
 // CheckA11y runs basic accessibility rules on the current page: images
 // have alt text, form fields have labels, buttons and links have names,
 // one <h1> in <main>, <html lang>, landmarks (banner, main, labelled
 // navigations when there are several),
 // unique ids, aria references that exist, no positive tabindex, progress
-// bars with a name. It is not axe, but it catches the usual mistakes.
+// bars with a name. It is not axe, but it catches the usual mistakes; each
+// issue carries axe's impact for the nearest rule (see A11yIssue.Serious).
 func CheckA11y(ctx context.Context) ([]A11yIssue, error) {
 	var issues []A11yIssue
 	if err := chromedp.Run(ctx, chromedp.Evaluate(a11yScript, &issues)); err != nil {

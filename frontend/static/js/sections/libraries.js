@@ -49,6 +49,9 @@ const t = translator({
     uploads_done: '{n} fichier(s) envoyé(s).',
     new_folder: 'Nouveau dossier', folder_name: 'Nom du dossier', create: 'Créer', created: 'Dossier {name} créé.',
     download: 'Télécharger', versions: 'Versions', rename: 'Renommer ou déplacer', rename_short: 'Renommer', delete: 'Supprimer',
+    download_item: 'Télécharger {name}', versions_item: 'Versions de {name}', rename_item: 'Renommer ou déplacer {name}',
+    delete_item: 'Supprimer {name}', force_unlock_item: 'Forcer le déverrouillage de {name}', open_in_item: 'Ouvrir dans {app} : {name}',
+    restore_item: 'Restaurer {name}', version_download: 'Télécharger la version {v}', version_restore: 'Restaurer la version {v}',
     rename_title: 'Renommer ou déplacer « {name} »', new_path: 'Nouveau chemin dans la bibliothèque (par exemple /Archives/{name})',
     move: 'Valider', moved: '« {name} » déplacé vers {path}.',
     delete_title: 'Supprimer « {name} » ?', delete_text: "L'élément part dans la corbeille : il pourra être restauré pendant {days} jours.",
@@ -67,10 +70,25 @@ const t = translator({
     emptied: 'Corbeille vidée ({n} élément(s)).',
     map: 'Connecter comme lecteur réseau', map_title: 'Connecter « {lib} » comme lecteur réseau',
     map_intro: 'Vous pouvez ouvrir cette bibliothèque depuis l’explorateur de fichiers de votre ordinateur. Utilisez votre identifiant et un mot de passe d’application (pas votre mot de passe habituel).',
-    map_url: 'Adresse WebDAV :', map_password: 'Créer un mot de passe d’application',
-    map_windows: 'Windows', map_windows_steps: 'Ouvrez l’Explorateur, clic droit sur « Ce PC » → « Connecter un lecteur réseau… », choisissez une lettre et collez l’adresse. Ou, dans une invite de commandes :',
-    map_macos: 'macOS', map_macos_steps: 'Dans le Finder, menu « Aller » → « Se connecter au serveur… » (⌘K), collez l’adresse puis « Se connecter ».',
-    map_linux: 'Linux', map_linux_steps: 'Dans Fichiers (GNOME) ou Dolphin (KDE), « Autres emplacements » → « Connexion à un serveur », saisissez :',
+    map_url: 'Adresse WebDAV :', map_user: 'Identifiant :',
+    map_password: 'Créer un mot de passe pour le lecteur réseau', map_password_creating: 'Création…',
+    map_password_title: 'Mot de passe du lecteur réseau',
+    map_password_intro: 'Votre ordinateur vous demandera un identifiant et un mot de passe. Votre mot de passe habituel n’y fonctionne pas : créez ici un mot de passe d’application, en un clic.',
+    map_password_label: 'Lecteur réseau {date}',
+    map_password_shown: 'Mot de passe d’application « {label} » :',
+    map_password_use: 'Utilisez-le comme mot de passe quand votre ordinateur le demande en connectant le lecteur, avec l’identifiant {user}. Copiez-le maintenant : il ne sera plus affiché. Vous pourrez le révoquer depuis la page Mon compte.',
+    map_password_done: 'J’ai copié le mot de passe',
+    map_password_manage: 'Gérer mes mots de passe d’application',
+    map_password_err_network: 'Le serveur ne répond pas : vérifiez votre connexion (VPN), puis réessayez.',
+    map_password_err_session: 'Votre session a expiré : reconnectez-vous, puis réessayez.',
+    map_password_err_refused: 'La création a été refusée : rechargez la page (en vous reconnectant si besoin), puis réessayez.',
+    map_password_err_other: 'Le mot de passe n’a pas pu être créé. Réessayez dans quelques instants ; si le problème persiste, créez-le depuis la page Mon compte.',
+    map_exact_url: 'Adresse à saisir :',
+    map_windows: 'Windows', map_windows_steps: 'Ouvrez l’Explorateur, clic droit sur « Ce PC » → « Connecter un lecteur réseau… », choisissez une lettre, collez l’adresse ci-dessous dans « Dossier », cochez « Se connecter à l’aide d’informations d’identification différentes », puis saisissez votre identifiant et le mot de passe d’application.',
+    map_windows_cmd: 'Ou, dans une invite de commandes (le mot de passe est demandé) :',
+    map_macos: 'macOS', map_macos_steps: 'Dans le Finder, menu « Aller » → « Se connecter au serveur… » (⌘K), collez l’adresse ci-dessous, puis « Se connecter » : saisissez votre identifiant et le mot de passe d’application.',
+    map_linux: 'Linux', map_linux_steps: 'Dans Fichiers (GNOME), « Autres emplacements » → « Connexion à un serveur », saisissez l’adresse ci-dessous, puis votre identifiant et le mot de passe d’application.',
+    map_linux_kde: 'Dans Dolphin (KDE), saisissez dans la barre d’adresse :',
     map_linux_mount: 'Ou montez-la avec davfs2 :',
     audit: "Journal d'audit", audit_title: "Journal d'audit — {lib}", audit_csv: 'Exporter en CSV', when: 'Date', who: 'Qui', from: 'Adresse', action: 'Action', path: 'Chemin', detail: 'Détail',
     more: 'Plus ancien…', no_audit: 'Aucune entrée.',
@@ -78,6 +96,10 @@ const t = translator({
     a_copy: 'Copie', a_restore: 'Restauration', a_lock: 'Verrouillage', a_unlock: 'Déverrouillage', a_force_unlock: 'Déverrouillage forcé',
     a_grant: 'Droit accordé', a_revoke: 'Droit retiré', a_library_create: 'Bibliothèque créée', a_library_update: 'Bibliothèque modifiée',
     a_library_delete: 'Bibliothèque supprimée', a_empty_trash: 'Corbeille vidée', a_purge_trash: 'Corbeille purgée',
+    a_move_over: 'Déplacement (remplacement)', a_copy_over: 'Copie (remplacement)', a_props: 'Propriétés modifiées',
+    a_lock_refresh: 'Verrou prolongé', a_unknown: 'Autre action ({code})',
+    d_timeout: 'durée {n} s', d_props_set: 'définies :', d_props_removed: 'retirées :', d_props_modified: 'date de modification : {date}',
+    d_props_more: 'et {n} autre(s)',
     d_version: 'version {n}', d_to: 'vers {p}', d_from: 'depuis {p}', d_from_trash: 'depuis la corbeille', d_held_by: 'détenu par {user}',
     d_library: 'quota {quota}, {n} versions gardées', d_unlimited: 'illimité', d_entries: '{n} élément(s)', d_entries_older: '{n} élément(s) antérieurs au {date}',
     d_exclusive: 'exclusif', d_shared: 'partagé', d_system: 'Kaz (automatique)',
@@ -112,6 +134,9 @@ const t = translator({
     uploads_done: '{n} file(s) uploaded.',
     new_folder: 'New folder', folder_name: 'Folder name', create: 'Create', created: 'Folder {name} created.',
     download: 'Download', versions: 'Versions', rename: 'Rename or move', rename_short: 'Rename', delete: 'Delete',
+    download_item: 'Download {name}', versions_item: 'Versions of {name}', rename_item: 'Rename or move {name}',
+    delete_item: 'Delete {name}', force_unlock_item: 'Force unlock {name}', open_in_item: 'Open in {app}: {name}',
+    restore_item: 'Restore {name}', version_download: 'Download version {v}', version_restore: 'Restore version {v}',
     rename_title: 'Rename or move “{name}”', new_path: 'New path in the library (for example /Archive/{name})',
     move: 'Confirm', moved: '“{name}” moved to {path}.',
     delete_title: 'Delete “{name}”?', delete_text: 'The item goes to the recycle bin: it can be restored for {days} days.',
@@ -130,10 +155,25 @@ const t = translator({
     emptied: 'Recycle bin emptied ({n} item(s)).',
     map: 'Map as a network drive', map_title: 'Map “{lib}” as a network drive',
     map_intro: 'You can open this library from your computer’s file manager. Use your user name and an app password (not your usual password).',
-    map_url: 'WebDAV address:', map_password: 'Create an app password',
-    map_windows: 'Windows', map_windows_steps: 'Open File Explorer, right-click “This PC” → “Map network drive…”, pick a letter and paste the address. Or, in a command prompt:',
-    map_macos: 'macOS', map_macos_steps: 'In Finder, “Go” menu → “Connect to Server…” (⌘K), paste the address, then “Connect”.',
-    map_linux: 'Linux', map_linux_steps: 'In Files (GNOME) or Dolphin (KDE), “Other Locations” → “Connect to Server”, type:',
+    map_url: 'WebDAV address:', map_user: 'User name:',
+    map_password: 'Create a password for the network drive', map_password_creating: 'Creating…',
+    map_password_title: 'Network drive password',
+    map_password_intro: 'Your computer will ask for a user name and a password. Your usual password does not work there: create an app password here, in one click.',
+    map_password_label: 'Network drive {date}',
+    map_password_shown: 'App password “{label}”:',
+    map_password_use: 'Use it as the password when your computer asks for one while mapping the drive, with the user name {user}. Copy it now: it will not be shown again. You can revoke it from the My account page.',
+    map_password_done: 'I have copied the password',
+    map_password_manage: 'Manage my app passwords',
+    map_password_err_network: 'The server does not answer: check your connection (VPN), then try again.',
+    map_password_err_session: 'Your session has expired: sign in again, then try again.',
+    map_password_err_refused: 'Creating the password was refused: reload the page (signing in again if asked), then try again.',
+    map_password_err_other: 'The password could not be created. Try again in a moment; if it keeps failing, create it from the My account page.',
+    map_exact_url: 'Address to type:',
+    map_windows: 'Windows', map_windows_steps: 'Open File Explorer, right-click “This PC” → “Map network drive…”, pick a letter, paste the address below into “Folder”, tick “Connect using different credentials”, then type your user name and the app password.',
+    map_windows_cmd: 'Or, in a command prompt (the password is asked for):',
+    map_macos: 'macOS', map_macos_steps: 'In Finder, “Go” menu → “Connect to Server…” (⌘K), paste the address below, then “Connect”: type your user name and the app password.',
+    map_linux: 'Linux', map_linux_steps: 'In Files (GNOME), “Other Locations” → “Connect to Server”, type the address below, then your user name and the app password.',
+    map_linux_kde: 'In Dolphin (KDE), type in the location bar:',
     map_linux_mount: 'Or mount it with davfs2:',
     audit: 'Audit log', audit_title: 'Audit log — {lib}', audit_csv: 'Export as CSV', when: 'When', who: 'Who', from: 'Address', action: 'Action', path: 'Path', detail: 'Detail',
     more: 'Older…', no_audit: 'No entries.',
@@ -141,6 +181,10 @@ const t = translator({
     a_copy: 'Copied', a_restore: 'Restored', a_lock: 'Locked', a_unlock: 'Unlocked', a_force_unlock: 'Forced unlock',
     a_grant: 'Role granted', a_revoke: 'Role removed', a_library_create: 'Library created', a_library_update: 'Library changed',
     a_library_delete: 'Library deleted', a_empty_trash: 'Recycle bin emptied', a_purge_trash: 'Recycle bin purged',
+    a_move_over: 'Moved (replaced)', a_copy_over: 'Copied (replaced)', a_props: 'Properties changed',
+    a_lock_refresh: 'Lock refreshed', a_unknown: 'Other action ({code})',
+    d_timeout: 'timeout {n} s', d_props_set: 'set:', d_props_removed: 'removed:', d_props_modified: 'modification date: {date}',
+    d_props_more: 'and {n} more',
     d_version: 'version {n}', d_to: 'to {p}', d_from: 'from {p}', d_from_trash: 'from the recycle bin', d_held_by: 'held by {user}',
     d_library: 'quota {quota}, {n} versions kept', d_unlimited: 'unlimited', d_entries: '{n} item(s)', d_entries_older: '{n} item(s) older than {date}',
     d_exclusive: 'exclusive', d_shared: 'shared', d_system: 'Kaz (automatic)',
@@ -283,10 +327,12 @@ async function renderFolder(root, ctx, lib, path) {
   let trashDays = 93;
 
   // Toolbar.
-  const fileInput = el('input', {type: 'file', multiple: true, class: 'visually-hidden', id: 'lib-upload-input', 'data-testid': 'upload-input', 'aria-label': t('upload_label')});
+  // The file input stays hidden: a real button opens its file chooser, so
+  // that it is reached with Tab, activated with Enter or Space and announced
+  // as a button.
+  const fileInput = el('input', {type: 'file', multiple: true, hidden: true, 'data-testid': 'upload-input', 'aria-label': t('upload_label')});
   const toolbar = el('div', {class: 'lib-toolbar', role: 'toolbar', 'aria-label': t('actions')},
-    canWrite ? el('label', {for: 'lib-upload-input', class: 'btn btn-primary', 'data-testid': 'upload-button', tabindex: '0',
-      onkeydown: (e) => { if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); fileInput.click(); } }}, t('upload')) : null,
+    canWrite ? el('button', {type: 'button', class: 'btn btn-primary', 'data-testid': 'upload-button', onclick: () => fileInput.click()}, t('upload')) : null,
     canWrite ? fileInput : null,
     canWrite ? el('button', {type: 'button', class: 'btn', 'data-testid': 'new-folder-button', onclick: newFolder}, t('new_folder')) : null,
     el('span', {class: 'spacer'}),
@@ -338,15 +384,23 @@ async function renderFolder(root, ctx, lib, path) {
       const openHost = el('span', {class: 'lib-open'});
       acts.append(openHost);
       desktopLinks(ctx, lib, itemPath, openHost);
-      acts.append(el('a', {class: 'btn btn-small', href: fileURL(lib, itemPath), download: it.name, 'data-testid': 'download-button'}, t('download')));
-      acts.append(el('button', {type: 'button', class: 'btn btn-small', 'data-testid': 'versions-button', onclick: () => showVersions(it, itemPath)}, t('versions')));
+      acts.append(el('a', {class: 'btn btn-small', href: fileURL(lib, itemPath), download: it.name, 'data-testid': 'download-button',
+        'aria-label': t('download_item', {name: it.name})}, t('download')));
+      acts.append(el('button', {type: 'button', class: 'btn btn-small', 'data-testid': 'versions-button',
+        'aria-label': t('versions_item', {name: it.name}), onclick: () => showVersions(it, itemPath)}, t('versions')));
     }
+    // Each button's accessible name starts with its visible text and names
+    // the item: a screen reader listing the buttons hears "Supprimer
+    // rapport.docx", not ten times "Supprimer".
     if (canWrite) {
-      acts.append(el('button', {type: 'button', class: 'btn btn-small', 'data-testid': 'rename-button', title: t('rename'), onclick: () => renameItem(it, itemPath)}, t('rename_short')));
-      acts.append(el('button', {type: 'button', class: 'btn btn-small btn-danger', 'data-testid': 'delete-button', onclick: () => deleteItem(it, itemPath)}, t('delete')));
+      acts.append(el('button', {type: 'button', class: 'btn btn-small', 'data-testid': 'rename-button', title: t('rename'),
+        'aria-label': t('rename_item', {name: it.name}), onclick: () => renameItem(it, itemPath)}, t('rename_short')));
+      acts.append(el('button', {type: 'button', class: 'btn btn-small btn-danger', 'data-testid': 'delete-button',
+        'aria-label': t('delete_item', {name: it.name}), onclick: () => deleteItem(it, itemPath)}, t('delete')));
     }
     if (isOwner && it.locked_by && it.lock_token) {
-      acts.append(el('button', {type: 'button', class: 'btn btn-small', 'data-testid': 'force-unlock-button', onclick: () => forceUnlock(it)}, t('force_unlock')));
+      acts.append(el('button', {type: 'button', class: 'btn btn-small', 'data-testid': 'force-unlock-button',
+        'aria-label': t('force_unlock_item', {name: it.name}), onclick: () => forceUnlock(it)}, t('force_unlock')));
     }
     return el('tr', {'data-testid': 'item-row', 'data-name': it.name, 'data-kind': it.is_dir ? 'folder' : 'file'},
       el('th', {scope: 'row'}, el('span', {class: 'lib-name'}, el('span', {class: ['lib-icon', it.is_dir ? 'lib-icon-folder' : `lib-icon-${fileKind(it.name)}`], 'aria-label': it.is_dir ? t('folder') : t('file'), role: 'img'}, svgIcon(it.is_dir ? ICON.folder : ICON.file)), link, lock ? ' ' : null, lock)),
@@ -504,8 +558,10 @@ async function renderFolder(root, ctx, lib, path) {
         el('td', {}, v.modified_by || ''),
         el('td', {class: 'num'}, formatSize(v.size)),
         el('td', {class: 'actions'}, el('div', {class: 'lib-row-actions'},
-          el('a', {class: 'btn btn-small', href: fileURL(lib, itemPath, `&version=${v.version}`), download: '', 'data-testid': 'version-download'}, t('download')),
-          canWrite && !v.current ? el('button', {type: 'button', class: 'btn btn-small', 'data-testid': 'version-restore', onclick: async () => {
+          el('a', {class: 'btn btn-small', href: fileURL(lib, itemPath, `&version=${v.version}`), download: '', 'data-testid': 'version-download',
+            'aria-label': t('version_download', {v: v.version})}, t('download')),
+          canWrite && !v.current ? el('button', {type: 'button', class: 'btn btn-small', 'data-testid': 'version-restore',
+            'aria-label': t('version_restore', {v: v.version}), onclick: async () => {
             const ok = await confirmDialog({title: t('restore_title', {v: v.version}), message: t('restore_text'), confirm: t('restore')});
             if (!ok) return;
             try {
@@ -534,7 +590,8 @@ async function desktopLinks(ctx, lib, path, host) {
   try {
     const d = await ctx.api('GET', `${apiBase(lib)}/open-links?path=${enc(path)}`);
     for (const [app, href] of Object.entries(d.links || {})) {
-      host.append(el('a', {class: 'btn btn-small btn-primary', href, 'data-testid': `open-desktop-${app}`}, t('open_in', {app: t(`app_${app}`)})));
+      host.append(el('a', {class: 'btn btn-small btn-primary', href, 'data-testid': `open-desktop-${app}`,
+        'aria-label': t('open_in_item', {app: t(`app_${app}`), name: baseName(path)})}, t('open_in', {app: t(`app_${app}`)})));
     }
   } catch {
     // The links are a convenience; the download stays.
@@ -590,7 +647,8 @@ async function renderTrash(root, ctx, lib) {
         el('td', {}, formatDate(e.deleted)),
         el('td', {}, e.deleted_by),
         el('td', {class: 'num'}, formatSize(e.size)),
-        el('td', {class: 'actions'}, canWrite ? el('button', {type: 'button', class: 'btn btn-small', 'data-testid': 'trash-restore', onclick: async () => {
+        el('td', {class: 'actions'}, canWrite ? el('button', {type: 'button', class: 'btn btn-small', 'data-testid': 'trash-restore',
+          'aria-label': t('restore_item', {name: e.name}), onclick: async () => {
           try {
             const it = await ctx.api('POST', `${apiBase(lib)}/trash/${e.id}/restore`);
             notify(t('restore_done', {name: e.name, path: it.path}), 'success');
@@ -628,7 +686,8 @@ async function renderLocks(root, ctx, lib) {
       el('thead', {}, el('tr', {}, [t('path'), t('holder'), t('expires'), t('actions')].map((h) => el('th', {scope: 'col'}, h)))),
       el('tbody', {}, locks.map((l) => el('tr', {'data-testid': 'lock-row'},
         el('th', {scope: 'row'}, l.path), el('td', {}, l.user), el('td', {}, formatDate(l.expires)),
-        el('td', {class: 'actions'}, role === 'owner' && l.token ? el('button', {type: 'button', class: 'btn btn-small', 'data-testid': 'force-unlock-button', onclick: async () => {
+        el('td', {class: 'actions'}, role === 'owner' && l.token ? el('button', {type: 'button', class: 'btn btn-small', 'data-testid': 'force-unlock-button',
+          'aria-label': t('force_unlock_item', {name: l.path}), onclick: async () => {
           const ok = await confirmDialog({title: t('force_title', {name: l.path}), message: t('force_text', {user: l.user}), confirm: t('force_unlock'), danger: true});
           if (!ok) return;
           try {
@@ -656,19 +715,93 @@ async function renderMap(root, ctx, lib) {
   const url = info.dav_url;
   const user = (ctx.me && (ctx.me.user || ctx.me.name)) || 'VOTRE-IDENTIFIANT';
   const u = new URL(url);
-  const davs = `${u.protocol === 'https:' ? 'davs' : 'dav'}://${u.host}${u.pathname}`;
+  const tls = u.protocol === 'https:';
+  const gnome = `${tls ? 'davs' : 'dav'}://${u.host}${u.pathname}`;
+  const kde = `${tls ? 'webdavs' : 'webdav'}://${u.host}${u.pathname}`;
   const mountPoint = `/mnt/${lib}`;
-  const section = (titleKey, stepsKey, code) => el('section', {class: 'card'},
-    el('h2', {}, t(titleKey)), el('p', {}, t(stepsKey)), code ? el('pre', {}, el('code', {}, code)) : null);
+  // exact shows an address to type, with its copy button.
+  const exact = (addr, testid) => el('p', {}, el('strong', {}, `${t('map_exact_url')} `),
+    el('code', {'data-testid': testid}, addr), ' ', copyButton(addr));
+  const os = (key, ...body) => el('section', {class: 'card', 'aria-labelledby': `lib-map-${key}`, 'data-testid': `map-${key}`},
+    el('h2', {id: `lib-map-${key}`}, t(`map_${key}`)), ...body);
   root.append(el('div', {class: 'lib-map', 'data-testid': 'map-help'},
     el('p', {}, t('map_intro')),
     el('p', {}, el('strong', {}, `${t('map_url')} `), el('code', {'data-testid': 'map-url'}, url), ' ', copyButton(url)),
-    el('p', {}, el('a', {class: 'btn btn-primary', href: '#/account', 'data-testid': 'map-app-password'}, t('map_password'))),
+    el('p', {}, el('strong', {}, `${t('map_user')} `), el('code', {'data-testid': 'map-user'}, user)),
+    mapPassword(ctx, user),
     el('div', {class: 'grid-2'},
-      section('map_windows', 'map_windows_steps', `net use * "${url}" /user:${user} /persistent:yes`),
-      section('map_macos', 'map_macos_steps', url),
-      el('section', {class: 'card'}, el('h2', {}, t('map_linux')), el('p', {}, t('map_linux_steps')), el('pre', {}, el('code', {}, davs)),
+      os('windows', el('p', {}, t('map_windows_steps')), exact(url, 'map-url-windows'),
+        el('p', {}, t('map_windows_cmd')), el('pre', {}, el('code', {}, `net use * "${url}" /user:${user} /persistent:yes`))),
+      os('macos', el('p', {}, t('map_macos_steps')), exact(url, 'map-url-macos')),
+      os('linux', el('p', {}, t('map_linux_steps')), exact(gnome, 'map-url-linux'),
+        el('p', {}, t('map_linux_kde')), exact(kde, 'map-url-kde'),
         el('p', {}, t('map_linux_mount')), el('pre', {}, el('code', {}, `sudo mount -t davfs "${url}" ${mountPoint}`))))));
+}
+
+/**
+ * mapPassword is the "network drive password" card of the map help: one
+ * button creates an app password (POST /api/apppasswords, as the account
+ * page does), shown once with a copy button and what to do with it.
+ */
+function mapPassword(ctx, user) {
+  const shown = el('div', {'data-testid': 'map-password-shown'});
+  const error = el('p', {class: 'field-error', role: 'alert', 'data-testid': 'map-password-error'});
+  const button = el('button', {type: 'button', class: 'btn btn-primary', 'data-testid': 'map-create-password'}, t('map_password'));
+  const card = el('section', {class: 'card', 'aria-labelledby': 'lib-map-password', 'data-testid': 'map-password'},
+    el('h2', {id: 'lib-map-password'}, t('map_password_title')),
+    el('p', {}, t('map_password_intro')),
+    el('p', {}, button),
+    error, shown,
+    el('p', {}, el('a', {href: '#/account', 'data-testid': 'map-app-password'}, t('map_password_manage'))));
+
+  function failure(err) {
+    const status = err && err.status;
+    if (status === 0) return t('map_password_err_network');
+    if (status === 401) return t('map_password_err_session');
+    if (status === 403) return t('map_password_err_refused');
+    return t('map_password_err_other');
+  }
+
+  async function create() {
+    const base = t('map_password_label', {date: formatDate(new Date(), {dateStyle: 'short', timeStyle: 'short'})});
+    // Labels are unique per user: a second click in the same minute gets
+    // a number.
+    for (let n = 1; ; n++) {
+      const label = n === 1 ? base : `${base} (${n})`;
+      try {
+        return await ctx.api('POST', '/api/apppasswords', {label});
+      } catch (err) {
+        if (!(err && err.status === 409) || n >= 5) throw err;
+      }
+    }
+  }
+
+  button.addEventListener('click', async () => {
+    error.textContent = '';
+    clear(shown);
+    button.disabled = true;
+    button.textContent = t('map_password_creating');
+    let created;
+    try {
+      created = await create();
+    } catch (err) {
+      error.textContent = failure(err);
+      return;
+    } finally {
+      button.disabled = false;
+      button.textContent = t('map_password');
+    }
+    const secret = el('code', {class: 'secret', tabindex: '0', 'data-testid': 'map-password-secret'}, created.password);
+    const done = el('button', {type: 'button', class: 'btn', 'data-testid': 'map-password-done'}, t('map_password_done'));
+    // The secret leaves the page when dismissed: it is never fetched again.
+    done.addEventListener('click', () => { clear(shown); button.focus(); });
+    shown.append(el('div', {class: 'banner banner-success', role: 'status'},
+      el('p', {}, el('strong', {}, t('map_password_shown', {label: created.label})), ' ', secret, ' ', copyButton(() => created.password)),
+      el('p', {'data-testid': 'map-password-use'}, t('map_password_use', {user})),
+      done));
+    secret.focus();
+  });
+  return card;
 }
 
 async function renderAudit(root, ctx, lib) {
@@ -706,10 +839,13 @@ async function renderAudit(root, ctx, lib) {
 
 // The audit log stores codes and English details (they are exported as CSV
 // as stored); the page says them in the reader's language.
+// An action this page does not know yet (added on the server since) is
+// still shown, as "Other action (lock steal)".
 function auditAction(code) {
+  if (!code) return '—';
   const k = `a_${code}`;
   const v = t(k);
-  return v === k ? code : v;
+  return v === k ? t('a_unknown', {code: String(code).replace(/_/g, ' ')}) : v;
 }
 
 function auditDetail(action, d) {
@@ -727,6 +863,22 @@ function auditDetail(action, d) {
   if ((m = /^(\d+) entries older than (\d{4}-\d{2}-\d{2})$/.exec(d))) return t('d_entries_older', {n: m[1], date: formatDate(`${m[2]}T00:00:00Z`, {dateStyle: 'medium'})});
   if ((m = /^(\d+) entries$/.exec(d))) return t('d_entries', {n: m[1]});
   if (action === 'lock' && (d === 'exclusive' || d === 'shared')) return t(`d_${d}`);
+  if ((m = /^timeout (\d+) s$/.exec(d))) return t('d_timeout', {n: m[1]});
+  if (action === 'props') return propsDetail(d);
   if (action === 'grant' && (m = /^(owner|editor|reader) (.+)$/.exec(d))) return `${roleText(m[1])} — ${m[2]}`;
   return d;
+}
+
+// propsDetail says "set a, b; removed c; modified 2026-03-01T10:00:00Z" (a
+// PROPPATCH) in the reader's language; a part it does not know stays as is.
+function propsDetail(d) {
+  return d.split('; ').map((part) => {
+    let m;
+    if ((m = /^modified (\S+)$/.exec(part))) return t('d_props_modified', {date: formatDate(m[1]) || m[1]});
+    if ((m = /^(set|removed) (.+)$/.exec(part))) {
+      const names = m[2].replace(/ and (\d+) more$/, (_, n) => ` ${t('d_props_more', {n})}`);
+      return `${t(m[1] === 'set' ? 'd_props_set' : 'd_props_removed')} ${names}`;
+    }
+    return part;
+  }).join(t.lang() === 'en' ? '; ' : ' ; ');
 }
