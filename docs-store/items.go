@@ -499,14 +499,10 @@ func (s *Store) trashTx(ctx context.Context, tx *sql.Tx, p *auth.Principal, l li
 		l.id, it.Path, lo, hi).Scan(&size); err != nil {
 		return 0, fmt.Errorf("docstore: trash: %w", err)
 	}
-	res, err := tx.ExecContext(ctx, s.q(`INSERT INTO docs_trash (library_id, path, name, is_dir, size, deleted, deleted_by) VALUES (?, ?, ?, ?, ?, ?, ?)`),
-		l.id, it.Path, it.Name, it.IsDir, size, s.nowText(), p.User)
-	if err != nil {
+	var id int64
+	if err := tx.QueryRowContext(ctx, s.q(`INSERT INTO docs_trash (library_id, path, name, is_dir, size, deleted, deleted_by) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`),
+		l.id, it.Path, it.Name, it.IsDir, size, s.nowText(), p.User).Scan(&id); err != nil {
 		return 0, fmt.Errorf("docstore: trash: %w", err)
-	}
-	id, err := res.LastInsertId()
-	if err != nil {
-		return 0, err
 	}
 	if _, err := tx.ExecContext(ctx, s.q(`UPDATE docs_items SET trash = ? WHERE library_id = ? AND trash = 0 AND (path = ? OR (path >= ? AND path < ?))`),
 		id, l.id, it.Path, lo, hi); err != nil {

@@ -79,14 +79,12 @@ func (s *Store) CreateLibrary(ctx context.Context, p *auth.Principal, spec Libra
 		} else if !errors.Is(err, ErrNotFound) {
 			return err
 		}
-		res, err := tx.ExecContext(ctx, s.q(`INSERT INTO docs_libraries (name, description, quota, max_versions, created, created_by) VALUES (?, ?, ?, ?, ?, ?)`),
-			spec.Name, spec.Description, quota, maxv, s.nowText(), p.User)
-		if err != nil {
+		// RETURNING, not LastInsertId: PostgreSQL drivers have no
+		// LastInsertId.
+		var id int64
+		if err := tx.QueryRowContext(ctx, s.q(`INSERT INTO docs_libraries (name, description, quota, max_versions, created, created_by) VALUES (?, ?, ?, ?, ?, ?) RETURNING id`),
+			spec.Name, spec.Description, quota, maxv, s.nowText(), p.User).Scan(&id); err != nil {
 			return fmt.Errorf("docstore: create library: %w", err)
-		}
-		id, err := res.LastInsertId()
-		if err != nil {
-			return err
 		}
 		for _, g := range grants {
 			if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO docs_grants (library_id, subject, role) VALUES (?, ?, ?)

@@ -219,15 +219,11 @@ func (s *Store) Copy(ctx context.Context, p *auth.Principal, srcLib, srcPath, ds
 		now := s.nowText()
 		for _, it := range items {
 			np := t.dstP + it.Path[len(t.srcP):]
-			res, err := tx.ExecContext(ctx, s.q(`INSERT INTO docs_items (library_id, trash, parent, name, path, is_dir, size, content_type, hash, version, created, modified, created_by, modified_by, hidden, locked_empty, name_key)
-				VALUES (?, 0, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, 0, ?)`),
-				t.dst.id, parentOf(np), baseOf(np), np, it.IsDir, it.Size, it.ContentType, it.Hash, now, now, p.User, p.User, isHiddenName(baseOf(np)), nameKey(baseOf(np)))
-			if err != nil {
+			var id int64
+			if err := tx.QueryRowContext(ctx, s.q(`INSERT INTO docs_items (library_id, trash, parent, name, path, is_dir, size, content_type, hash, version, created, modified, created_by, modified_by, hidden, locked_empty, name_key)
+				VALUES (?, 0, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, 0, ?) RETURNING id`),
+				t.dst.id, parentOf(np), baseOf(np), np, it.IsDir, it.Size, it.ContentType, it.Hash, now, now, p.User, p.User, isHiddenName(baseOf(np)), nameKey(baseOf(np))).Scan(&id); err != nil {
 				return fmt.Errorf("docstore: copy %s: %w", np, err)
-			}
-			id, err := res.LastInsertId()
-			if err != nil {
-				return err
 			}
 			if err := s.copyProps(ctx, tx, it.ID, id); err != nil {
 				return err

@@ -46,13 +46,10 @@ func MigrateDB(ctx context.Context, db *sqldb.DB) error {
 // RequestReindex records a request to rebuild library ("" for all) and
 // returns its id.
 func RequestReindex(ctx context.Context, db *sqldb.DB, library, by string) (int64, error) {
-	res, err := db.ExecContext(ctx, db.Rebind(`INSERT INTO search_reindex_requests (library, requested_at, requested_by) VALUES (?, ?, ?)`),
-		library, sqldb.Now(), by)
-	if err != nil {
-		return 0, fmt.Errorf("search: record reindex request: %w", err)
-	}
-	id, err := res.LastInsertId()
-	if err != nil {
+	// RETURNING, not LastInsertId: PostgreSQL drivers have no LastInsertId.
+	var id int64
+	if err := db.QueryRowContext(ctx, db.Rebind(`INSERT INTO search_reindex_requests (library, requested_at, requested_by) VALUES (?, ?, ?) RETURNING id`),
+		library, sqldb.Now(), by).Scan(&id); err != nil {
 		return 0, fmt.Errorf("search: record reindex request: %w", err)
 	}
 	return id, nil
