@@ -102,12 +102,7 @@ func (s *Store) list(ctx context.Context, l libRow, cp string, opts ListOptions,
 			return err
 		}
 	}
-	q := `SELECT ` + itemCols + ` FROM docs_items WHERE library_id = ? AND trash = 0 AND parent = ?`
-	if !opts.IncludeHidden {
-		q += ` AND hidden = 0`
-	}
-	q += ` ORDER BY name`
-	rows, err := s.db.QueryContext(ctx, s.q(q), l.id, cp)
+	rows, err := s.db.QueryContext(ctx, s.q(listQuery(opts.IncludeHidden)), l.id, cp)
 	if err != nil {
 		return fmt.Errorf("docstore: list %s%s: %w", l.name, cp, err)
 	}
@@ -128,6 +123,17 @@ func (s *Store) list(ctx context.Context, l libRow, cp string, opts ListOptions,
 		}
 	}
 	return rows.Err()
+}
+
+// listQuery reads a folder's children (library id, folder path) in name
+// order, off the docs_items_parent index: no sort, the rows stream
+// (TestFolderQueriesReadTheFolderIndex).
+func listQuery(includeHidden bool) string {
+	q := `SELECT ` + itemCols + ` FROM docs_items WHERE library_id = ? AND trash = 0 AND parent = ?`
+	if !includeHidden {
+		q += ` AND hidden = 0`
+	}
+	return q + ` ORDER BY name`
 }
 
 // OpenFile opens the content of the file at path for reading (Range via
