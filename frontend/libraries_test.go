@@ -169,6 +169,31 @@ func TestLibrariesSectionInBrowser(t *testing.T) {
 		checkA11y(t, ctx, "folder view")
 		shot(t, ctx, "kaz-libraries-folder.png")
 
+		// On a laptop screen every row action is in sight: the table fits
+		// its frame, no sideways scroll hides "Supprimer".
+		for _, width := range []int64{1280, 1024} {
+			if err := chromedp.Run(ctx, chromedp.EmulateViewport(width, 800)); err != nil {
+				t.Fatal(err)
+			}
+			if bad := text(t, ctx, `(() => {
+				const out = [];
+				for (const wrap of document.querySelectorAll('#main .table-wrap')) {
+					if (wrap.scrollWidth > wrap.clientWidth + 1) out.push('table ' + wrap.scrollWidth + 'px wide in a ' + wrap.clientWidth + 'px frame');
+					const box = wrap.getBoundingClientRect();
+					for (const b of wrap.querySelectorAll('.lib-row-actions button, .lib-row-actions a')) {
+						const r = b.getBoundingClientRect();
+						if (r.right > box.right + 1 || r.left < box.left - 1) out.push((b.getAttribute('aria-label') || b.textContent) + ' outside the table');
+					}
+				}
+				return out.join(' | ');
+			})()`); bad != "" {
+				t.Errorf("at %d px: %s", width, bad)
+			}
+		}
+		if err := chromedp.Run(ctx, chromedp.EmulateViewport(1280, 800)); err != nil {
+			t.Fatal(err)
+		}
+
 		switchLang(t, ctx, "en")
 		if err := frontendtest.WaitFor(ctx, `document.querySelector('`+row+` [data-testid=delete-button]')?.getAttribute('aria-label') === 'Delete rapport.docx'`, 10*time.Second); err != nil {
 			t.Errorf("English: %v (aria-label %q)", err, attr(t, ctx, row+` [data-testid=delete-button]`, "aria-label"))
