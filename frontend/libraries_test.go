@@ -272,6 +272,7 @@ func TestLibrariesSectionInBrowser(t *testing.T) {
 			"move":         {"Déplacement", "vers rh/Archives/rapport.docx"},
 		})
 		checkA11y(t, ctx, "audit")
+		shot(t, ctx, "kaz-libraries-audit.png")
 		switchLang(t, ctx, "en")
 		if err := frontendtest.WaitFor(ctx, `document.querySelectorAll('[data-testid=audit-row]').length === 6`, 10*time.Second); err != nil {
 			t.Fatal(err)
@@ -298,6 +299,7 @@ func TestLibrariesSectionInBrowser(t *testing.T) {
 			t.Errorf("restore aria-label = %q", got)
 		}
 		checkA11y(t, ctx, "recycle bin")
+		shot(t, ctx, "kaz-libraries-trash.png")
 	})
 
 	t.Run("MapDriveCreatesAnAppPasswordInPlace", func(t *testing.T) {
