@@ -372,6 +372,33 @@ func TestWebApplicationInBrowser(t *testing.T) {
 		}
 	})
 
+	t.Run("PluralsFollowTheLanguage", func(t *testing.T) {
+		visit(t, ctx, f.URL+"/#/")
+		waitView(t, ctx, "home")
+		var got string
+		script := `import('/assets/` + frontend.Version() + `/js/i18n.js').then((i18n) => {
+			const t = i18n.translator({
+				fr: {sent: {one: '{n} fichier envoyé', other: '{n} fichiers envoyés'}, plain: '{n} ok'},
+				en: {sent: {one: '{n} file uploaded', other: '{n} files uploaded'}, plain: '{n} ok'},
+			});
+			const out = [];
+			for (const l of ['fr', 'en']) {
+				i18n.setLang(l);
+				out.push([0, 1, 2, 1000].map((n) => t('sent', {n})).join(', '), t('plain', {n: 3}), t('sent', {n: 'x'}));
+			}
+			i18n.setLang('fr');
+			return out.join(' | ');
+		})`
+		if err := chromedp.Run(ctx, chromedp.Evaluate(script, &got, func(p *runtime.EvaluateParams) *runtime.EvaluateParams { return p.WithAwaitPromise(true) })); err != nil {
+			t.Fatal(err)
+		}
+		want := "0 fichier envoyé, 1 fichier envoyé, 2 fichiers envoyés, 1000 fichiers envoyés | 3 ok | x fichiers envoyés | " +
+			"0 files uploaded, 1 file uploaded, 2 files uploaded, 1000 files uploaded | 3 ok | x files uploaded"
+		if got != want {
+			t.Errorf("plurals:\n got %q\nwant %q", got, want)
+		}
+	})
+
 	t.Run("PolicyAllowsSameOriginSocketsAndBlocksOthers", func(t *testing.T) {
 		visit(t, ctx, f.URL+"/#/")
 		waitView(t, ctx, "home")

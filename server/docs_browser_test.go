@@ -130,6 +130,7 @@ func TestDocsBrowserUploadVersionsRecycleBin(t *testing.T) {
 		t.Errorf("row action names = %q, want %q", names, want)
 	}
 	checkA11y(t, b.ctx, "folder view", false)
+	screenshot(t, b.ctx, "kaz-docs-uploaded.png")
 
 	// A second upload of the same name is a new version.
 	b.upload(v2)
@@ -142,6 +143,7 @@ func TestDocsBrowserUploadVersionsRecycleBin(t *testing.T) {
 	b.click(row + ` [data-testid=versions-button]`)
 	b.waitJS(b.count(`[data-testid=versions-panel] [data-testid=version-row]`)+` === 2`, "two versions listed")
 	checkA11y(t, b.ctx, "versions panel", false)
+	screenshot(t, b.ctx, "kaz-docs-versions.png")
 	b.click(`[data-testid=version-row][data-version="1"] [data-testid=version-restore]`)
 	b.click(`[data-testid=dialog-confirm]`)
 	b.waitJS(b.count(`[data-testid=versions-panel] [data-testid=version-row]`)+` === 3`, "three versions after restore")

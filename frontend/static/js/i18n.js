@@ -102,7 +102,21 @@ export function format(s, vars) {
 }
 
 /**
- * translator returns t(key, vars) over the given dictionaries.
+ * plural picks the form of a message for the count n in the current
+ * language: a message is a string, or {one, other} (CLDR categories, as
+ * Intl.PluralRules names them: in French 0 and 1 are "one", "0 fichier
+ * envoyé"; in English only 1 is).
+ */
+export function plural(s, n) {
+  if (s === null || typeof s !== 'object') return s;
+  const num = Number(n);
+  const cat = Number.isFinite(num) ? new Intl.PluralRules(locale()).select(num) : 'other';
+  return s[cat] !== undefined ? s[cat] : s.other;
+}
+
+/**
+ * translator returns t(key, vars) over the given dictionaries; a message
+ * with singular and plural forms ({one, other}) takes the form for vars.n.
  * @param {{fr: Object<string,string>, en?: Object<string,string>}} dicts
  * @returns {(key: string, vars?: Object<string, any>) => string}
  */
@@ -112,7 +126,7 @@ export function translator(dicts) {
     let s = d[key];
     if (s === undefined) s = (dicts[DEFAULT_LANG] || {})[key];
     if (s === undefined) s = key;
-    return format(s, vars);
+    return format(plural(s, vars && vars.n), vars);
   };
   t.lang = lang;
   return t;
