@@ -34,8 +34,8 @@ func (s *Store) Stat(ctx context.Context, p *auth.Principal, lib, path string) (
 	return it, nil
 }
 
-// List calls fn for each child of the folder at path, sorted by name, in
-// one query, streaming; hidden (macOS metadata) items only with
+// List calls fn for each child of the folder at path, sorted by name
+// case-insensitively ("a", "B", "c"), in one query, streaming; hidden (macOS metadata) items only with
 // opts.IncludeHidden. fn returning an error stops the listing with it.
 // ErrNotDir on a file.
 func (s *Store) List(ctx context.Context, p *auth.Principal, lib, path string, opts ListOptions, fn func(Item) error) error {
@@ -125,15 +125,17 @@ func (s *Store) list(ctx context.Context, l libRow, cp string, opts ListOptions,
 	return rows.Err()
 }
 
-// listQuery reads a folder's children (library id, folder path) in name
-// order, off the docs_items_parent index: no sort, the rows stream
-// (TestFolderQueriesReadTheFolderIndex).
+// listQuery reads a folder's children (library id, folder path) in
+// case-insensitive name order, off the docs_items_name_key index: no sort,
+// the rows stream (TestFolderQueriesReadTheFolderIndex). Names that differ
+// only by case cannot share a folder (ErrCaseClash), so name_key orders
+// them all.
 func listQuery(includeHidden bool) string {
 	q := `SELECT ` + itemCols + ` FROM docs_items WHERE library_id = ? AND trash = 0 AND parent = ?`
 	if !includeHidden {
 		q += ` AND hidden = 0`
 	}
-	return q + ` ORDER BY name`
+	return q + ` ORDER BY name_key`
 }
 
 // OpenFile opens the content of the file at path for reading (Range via

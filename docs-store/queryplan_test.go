@@ -16,8 +16,8 @@ func TestFolderQueriesReadTheFolderIndex(t *testing.T) {
 	s, _ := newTestStore(t, DefaultConfig(), nil)
 	ctx := context.Background()
 	for _, c := range []struct{ what, q, index string }{
-		{"listing", listQuery(true), "docs_items_parent"},
-		{"listing without hidden", listQuery(false), "docs_items_parent"},
+		{"listing", listQuery(true), "docs_items_name_key"},
+		{"listing without hidden", listQuery(false), "docs_items_name_key"},
 		{"case twins", `SELECT ` + itemCols + ` FROM docs_items WHERE library_id = ? AND trash = 0 AND parent = ? AND name_key = ?`, "docs_items_name_key"},
 	} {
 		rows, err := s.db.QueryContext(ctx, `EXPLAIN QUERY PLAN `+c.q, 1, "/", "x")

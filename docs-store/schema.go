@@ -108,4 +108,9 @@ var migrations = []string{
 	`CREATE TABLE docs_small_blobs (
 		hash TEXT PRIMARY KEY,
 		data BYTEA NOT NULL)`,
+	// A folder's children are listed off docs_items_name_key, in
+	// case-insensitive name order (case twins are refused, so the key is
+	// unique in its folder): the index by exact name was one more to
+	// update for every new item, a few percent of a small PUT.
+	`DROP INDEX docs_items_parent`,
 }
