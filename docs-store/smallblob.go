@@ -128,9 +128,11 @@ func (s *Store) openSmall(ctx context.Context, hash string) (io.ReadSeekCloser, 
 func (s *Store) collectSmall(ctx context.Context) (int, error) {
 	var n int64
 	err := s.tx(ctx, func(tx *sql.Tx) error {
+		// NOT IN: each list is read once (docs_items has no index on
+		// the hashes of small contents, see docs_items_blob).
 		res, err := tx.ExecContext(ctx, `DELETE FROM docs_small_blobs WHERE
-			NOT EXISTS (SELECT 1 FROM docs_items i WHERE i.hash = docs_small_blobs.hash) AND
-			NOT EXISTS (SELECT 1 FROM docs_versions v WHERE v.hash = docs_small_blobs.hash)`)
+			hash NOT IN (SELECT hash FROM docs_items) AND
+			hash NOT IN (SELECT hash FROM docs_versions)`)
 		if err != nil {
 			return err
 		}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"strconv"
 	"time"
 
@@ -125,12 +126,11 @@ func (s *Store) collectBlobs(ctx context.Context) (int, error) {
 		if !mod.Before(cutoff) {
 			return nil
 		}
-		var n int
-		err := s.db.QueryRowContext(ctx, s.q(`SELECT (SELECT COUNT(*) FROM docs_items WHERE hash = ?) + (SELECT COUNT(*) FROM docs_versions WHERE hash = ?)`), hash, hash).Scan(&n)
+		used, err := s.blobReferenced(ctx, hash)
 		if err != nil {
-			return fmt.Errorf("docstore: blob references: %w", err)
+			return err
 		}
-		if n == 0 {
+		if !used {
 			dead = append(dead, hash)
 		}
 		return nil
@@ -166,17 +166,64 @@ func (s *Store) removeIfUnreferenced(ctx context.Context, hash string) (bool, er
 		}
 	}
 	defer s.gcMu.Unlock()
-	var n int
-	if err := s.db.QueryRowContext(ctx, s.q(`SELECT (SELECT COUNT(*) FROM docs_items WHERE hash = ?) + (SELECT COUNT(*) FROM docs_versions WHERE hash = ?)`), hash, hash).Scan(&n); err != nil {
-		return false, fmt.Errorf("docstore: blob references: %w", err)
-	}
-	if n > 0 {
-		return false, nil
+	if used, err := s.blobReferenced(ctx, hash); err != nil || used {
+		return false, err
 	}
 	if err := s.blobs.Remove(ctx, hash); err != nil {
 		return false, err
 	}
 	return true, nil
+}
+
+// blobRefsQuery counts the items bigger than smallBlobMax (read off the
+// partial index docs_items_blob, whose condition the query repeats word
+// for word) and the versions that use a content.
+var blobRefsQuery = `SELECT (SELECT COUNT(*) FROM docs_items WHERE hash = ? AND size > ` + strconv.Itoa(smallBlobMax) + `) +
+	(SELECT COUNT(*) FROM docs_versions WHERE hash = ?)`
+
+// blobReferenced reports whether the blob file hash is still needed.
+//
+// Items are looked up by hash only among those bigger than smallBlobMax
+// (docs_items_blob): a smaller content is kept in docs_small_blobs, and a
+// content's size goes with its hash, so no small item can need a blob file
+// of more than smallBlobMax bytes. A blob file of at most smallBlobMax
+// bytes was written before small contents went into the database; it is
+// not needed when its content is there, or when no item uses it — which
+// only then is read without an index (such files are few, and fewer after
+// each collection).
+func (s *Store) blobReferenced(ctx context.Context, hash string) (bool, error) {
+	var n int
+	if err := s.db.QueryRowContext(ctx, s.q(blobRefsQuery), hash, hash).Scan(&n); err != nil {
+		return true, fmt.Errorf("docstore: blob references: %w", err)
+	}
+	if n > 0 {
+		return true, nil
+	}
+	f, err := s.blobs.Open(ctx, hash)
+	if errors.Is(err, fs.ErrNotExist) {
+		return true, nil // gone already: nothing to remove
+	}
+	if err != nil {
+		return true, fmt.Errorf("docstore: blob size: %w", err)
+	}
+	size, err := f.Seek(0, io.SeekEnd)
+	f.Close()
+	if err != nil {
+		return true, fmt.Errorf("docstore: blob size: %w", err)
+	}
+	if size > smallBlobMax {
+		return false, nil
+	}
+	err = s.db.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM docs_small_blobs WHERE hash = ?`), hash).Scan(&n)
+	if err == nil && n == 0 {
+		err = s.db.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM docs_items WHERE hash = ?`), hash).Scan(&n)
+	} else if err == nil {
+		n = 0 // the database holds the content: the file is a spare copy
+	}
+	if err != nil {
+		return true, fmt.Errorf("docstore: blob references: %w", err)
+	}
+	return n > 0, nil
 }
 
 // MaintainOnce runs one round of maintenance: purge the recycle bin, drop
