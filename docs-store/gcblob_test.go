@@ -103,21 +103,7 @@ func TestCollectGarbageKeepsSmallBlobFilesOfOlderStores(t *testing.T) {
 // its condition is the query's (32768 = smallBlobMax).
 func TestGarbageCollectionReadsTheBlobIndex(t *testing.T) {
 	s, _ := newTestStore(t, DefaultConfig(), nil)
-	rows, err := s.db.QueryContext(t.Context(), `EXPLAIN QUERY PLAN `+blobRefsQuery, "x", "x")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var plan []string
-	for rows.Next() {
-		var id, parent, unused int
-		var detail string
-		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-			t.Fatal(err)
-		}
-		plan = append(plan, detail)
-	}
-	all := strings.Join(plan, "; ")
+	all := queryPlan(t, s, blobRefsQuery, "x", "x")
 	for _, want := range []string{"INDEX docs_items_blob (hash=?)", "INDEX docs_versions_hash (hash=?)"} {
 		if !strings.Contains(all, want) {
 			t.Errorf("plan %q lacks %q", all, want)

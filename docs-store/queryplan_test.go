@@ -1,7 +1,6 @@
 package docstore
 
 import (
-	"context"
 	"strings"
 	"testing"
 )
@@ -14,27 +13,12 @@ import (
 // row.
 func TestFolderQueriesReadTheFolderIndex(t *testing.T) {
 	s, _ := newTestStore(t, DefaultConfig(), nil)
-	ctx := context.Background()
 	for _, c := range []struct{ what, q, index string }{
 		{"listing", listQuery(true), "docs_items_name_key"},
 		{"listing without hidden", listQuery(false), "docs_items_name_key"},
 		{"case twins", `SELECT ` + itemCols + ` FROM docs_items WHERE library_id = ? AND trash = 0 AND parent = ? AND name_key = ?`, "docs_items_name_key"},
 	} {
-		rows, err := s.db.QueryContext(ctx, `EXPLAIN QUERY PLAN `+c.q, 1, "/", "x")
-		if err != nil {
-			t.Fatalf("%s: %v", c.what, err)
-		}
-		var plan []string
-		for rows.Next() {
-			var id, parent, unused int
-			var detail string
-			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-				t.Fatal(err)
-			}
-			plan = append(plan, detail)
-		}
-		rows.Close()
-		all := strings.Join(plan, "; ")
+		all := queryPlan(t, s, c.q, 1, "/", "x")
 		if !strings.Contains(all, "USING INDEX "+c.index) {
 			t.Errorf("%s: plan %q does not search %s", c.what, all, c.index)
 		}
@@ -42,4 +26,27 @@ func TestFolderQueriesReadTheFolderIndex(t *testing.T) {
 			t.Errorf("%s: plan %q sorts (no streaming)", c.what, all)
 		}
 	}
+}
+
+// queryPlan is SQLite's plan for q, its steps joined by "; ".
+func queryPlan(t *testing.T, s *Store, q string, args ...any) string {
+	t.Helper()
+	rows, err := s.db.QueryContext(t.Context(), `EXPLAIN QUERY PLAN `+q, args...)
+	if err != nil {
+		t.Fatalf("plan of %.60q: %v", q, err)
+	}
+	defer rows.Close()
+	var plan []string
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		plan = append(plan, detail)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return strings.Join(plan, "; ")
 }
