@@ -27,30 +27,40 @@ func freeBytes(t *testing.T, dir string) int64 {
 	return int64(st.Bfree) * st.Bsize
 }
 
+// bob edits the library "docs" of the stores storeOn opens.
+var bob = &auth.Principal{User: "bob"}
+
+// storeOn opens a store with its database in dbDir and its blobs in
+// blobDir, and the library "docs" (no quota) where bob is an editor.
+func storeOn(t *testing.T, dbDir, blobDir string) (*docstore.Store, *sqldb.DB) {
+	t.Helper()
+	db, err := sqldb.OpenSQLite(t.Context(), filepath.Join(dbDir, "kaz.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	s, err := docstore.Open(t.Context(), docstore.DefaultConfig(), db, blobDir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	if _, err := s.CreateLibrary(t.Context(), &auth.Principal{User: "root", Admin: true}, docstore.LibrarySpec{
+		Name: "docs", Quota: -1, Grants: []docstore.Grant{{Role: docstore.RoleEditor, Subject: "user:bob"}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return s, db
+}
+
 // TestPutOnAFullDiskIsErrNoSpaceAndChangesNothing fills a real 1 MiB file
 // system (tmpfs) holding the blobs through Put's own staging: the upload
 // fails with ErrNoSpace, whether its size is announced or not, and leaves
 // the file, its versions and the blob folder as they were.
 func TestPutOnAFullDiskIsErrNoSpaceAndChangesNothing(t *testing.T) {
 	blobs := docstoretest.SmallDisk(t, 1<<20)
-	dir := t.TempDir() // the database stays on the ordinary disk
-	db, err := sqldb.OpenSQLite(t.Context(), filepath.Join(dir, "kaz.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	s, err := docstore.Open(t.Context(), docstore.DefaultConfig(), db, blobs, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
+	// The database stays on the ordinary disk.
+	s, _ := storeOn(t, t.TempDir(), blobs)
 	ctx := t.Context()
-	bob := &auth.Principal{User: "bob"}
-	if _, err := s.CreateLibrary(ctx, &auth.Principal{User: "root", Admin: true}, docstore.LibrarySpec{
-		Name: "docs", Quota: -1, Grants: []docstore.Grant{{Role: docstore.RoleEditor, Subject: "user:bob"}},
-	}); err != nil {
-		t.Fatal(err)
-	}
 	// Larger than the contents kept in the database: a blob file.
 	old := strings.Repeat("ancien contenu\n", 4<<10)
 	before, _, err := s.Put(ctx, bob, "docs", "/rapport.odt", strings.NewReader(old), docstore.PutOptions{Size: int64(len(old))})
@@ -111,23 +121,8 @@ func TestPutOnAFullDiskIsErrNoSpaceAndChangesNothing(t *testing.T) {
 // freed.
 func TestDatabaseOnAFullDiskRollsBack(t *testing.T) {
 	small := docstoretest.SmallDisk(t, 1<<20)
-	db, err := sqldb.OpenSQLite(t.Context(), filepath.Join(small, "kaz.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	s, err := docstore.Open(t.Context(), docstore.DefaultConfig(), db, filepath.Join(t.TempDir(), "blobs"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
+	s, db := storeOn(t, small, filepath.Join(t.TempDir(), "blobs"))
 	ctx := t.Context()
-	bob := &auth.Principal{User: "bob"}
-	if _, err := s.CreateLibrary(ctx, &auth.Principal{User: "root", Admin: true}, docstore.LibrarySpec{
-		Name: "docs", Quota: -1, Grants: []docstore.Grant{{Role: docstore.RoleEditor, Subject: "user:bob"}},
-	}); err != nil {
-		t.Fatal(err)
-	}
 	if _, _, err := s.Put(ctx, bob, "docs", "/keep.txt", strings.NewReader("keep"), docstore.PutOptions{Size: 4}); err != nil {
 		t.Fatal(err)
 	}
